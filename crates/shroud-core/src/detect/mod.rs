@@ -1,0 +1,692 @@
+//! Finding personal data and secrets in bytes.
+//!
+//! A [`Scanner`] is compiled once and shared (`Clone` is an `Arc` clone; it is
+//! `Send + Sync`). It reports non-overlapping [`Finding`]s in order.
+//!
+//! # How it scans
+//!
+//! The built-in detectors are hand-written, anchored matchers driven by two
+//! fast searches instead of a regular-expression engine:
+//!
+//! - a word-at-a-time search for the bytes that every numeric or address-like
+//!   value contains (`0-9`, `:` and `@`), sixteen bytes a step;
+//! - a SIMD literal search (Aho-Corasick with Teddy) for credential prefixes
+//!   (`eyJ`, `AKIA`, `ghp_`, `Bearer `, `-----BEGIN `, ...).
+//!
+//! At each hit the matchers that can start there run, validate (Luhn, IIN
+//! ranges, mod-97, SSN rules, octet ranges, base64 that decodes to
+//! `user:password`), and check word boundaries. Text without such bytes costs
+//! only the two searches.
+//!
+//! # Which finding wins
+//!
+//! The scan is leftmost-first: the finding that starts first wins. Among the
+//! candidates starting at the same byte the longest wins, and between equally
+//! long ones the most specific kind (the order of [`Kind`]) wins. Custom
+//! detectors run over the whole haystack and are merged with the built-in
+//! findings by the same rule applied to overlapping findings: longest first,
+//! then the most specific kind, then the leftmost; built-in kinds rank before
+//! custom ones.
+
+mod bytes;
+mod kind;
+mod numbers;
+mod text;
+
+use std::sync::Arc;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+
+pub(crate) use kind::KindSet;
+pub use kind::{CustomId, Finding, Kind};
+pub(crate) use numbers::{iban_mod97, known_iin, luhn};
+
+use bytes::{ALNUM, HEX, is, next_trigger, strict_start, word_start};
+use text::{KEYWORDS, Keyword};
+
+/// Why a [`ScannerBuilder`] refused its configuration.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScannerError {
+    /// A custom regular expression did not compile.
+    #[error("custom detector `{name}`: invalid pattern: {reason}")]
+    Pattern {
+        /// The detector's name.
+        name: String,
+        /// What the regex compiler said.
+        reason: String,
+    },
+    /// A literal list was empty or held an empty literal.
+    #[error("custom detector `{name}`: literal lists must be non-empty and hold no empty literal")]
+    EmptyLiterals {
+        /// The detector's name.
+        name: String,
+    },
+    /// Two custom detectors share a name, or a name is empty.
+    #[error("custom detector name `{name}` is empty or already used")]
+    Name {
+        /// The offending name.
+        name: String,
+    },
+    /// More custom detectors than a scanner holds (65 535).
+    #[error("too many custom detectors")]
+    TooMany,
+}
+
+enum Custom {
+    Regex(regex::bytes::Regex),
+    Literals { ac: AhoCorasick, whole_words: bool },
+}
+
+struct Inner {
+    kinds: KindSet,
+    keywords: Option<(AhoCorasick, Vec<(Keyword, Kind)>)>,
+    digits: bool,
+    custom: Vec<(String, Custom)>,
+}
+
+/// A compiled set of detectors. Build with [`Scanner::new`] (every built-in
+/// detector) or [`Scanner::builder`].
+///
+/// ```
+/// use shroud_core::{Kind, Scanner};
+///
+/// let scanner = Scanner::new();
+/// let text = "mail jane.roe@example.com, card 4111 1111 1111 1111";
+/// let kinds: Vec<Kind> = scanner.scan_str(text).iter().map(|f| f.kind).collect();
+/// assert_eq!(kinds, [Kind::Email, Kind::PaymentCard]);
+/// ```
+#[derive(Clone)]
+pub struct Scanner {
+    inner: Arc<Inner>,
+}
+
+impl Default for Scanner {
+    fn default() -> Self {
+        Scanner::new()
+    }
+}
+
+impl core::fmt::Debug for Scanner {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Scanner")
+            .field("kinds", &self.inner.kinds)
+            .field(
+                "custom",
+                &self
+                    .inner
+                    .custom
+                    .iter()
+                    .map(|(n, _)| n.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// Configures a [`Scanner`]: which built-in kinds, and custom detectors.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ScannerBuilder {
+    kinds: KindSet,
+    custom: Vec<CustomSpec>,
+}
+
+#[derive(Debug, Clone)]
+enum CustomSpec {
+    Regex {
+        name: String,
+        pattern: String,
+    },
+    Literals {
+        name: String,
+        literals: Vec<String>,
+        case_insensitive: bool,
+        whole_words: bool,
+    },
+}
+
+impl CustomSpec {
+    fn name(&self) -> &str {
+        match self {
+            CustomSpec::Regex { name, .. } | CustomSpec::Literals { name, .. } => name,
+        }
+    }
+}
+
+/// Options for a literal-list detector.
+#[derive(Debug, Clone, Copy, Default)]
+#[must_use]
+pub struct LiteralOptions {
+    /// Match ASCII letters regardless of case.
+    pub case_insensitive: bool,
+    /// Only match where the literal is not glued to other letters or digits.
+    pub whole_words: bool,
+}
+
+impl Default for ScannerBuilder {
+    fn default() -> Self {
+        ScannerBuilder {
+            kinds: KindSet::ALL,
+            custom: Vec::new(),
+        }
+    }
+}
+
+impl ScannerBuilder {
+    /// Enables only the given built-in kinds.
+    pub fn only(mut self, kinds: impl IntoIterator<Item = Kind>) -> Self {
+        self.kinds = KindSet::default();
+        for k in kinds {
+            self.kinds.insert(k);
+        }
+        self
+    }
+
+    /// Disables one built-in kind.
+    pub fn disable(mut self, kind: Kind) -> Self {
+        self.kinds.remove(kind);
+        self
+    }
+
+    /// Enables one built-in kind.
+    pub fn enable(mut self, kind: Kind) -> Self {
+        self.kinds.insert(kind);
+        self
+    }
+
+    /// Adds a detector for a regular expression, matched on bytes with ASCII
+    /// semantics (`\d`, `\w` and `\b` are ASCII-only unless the pattern turns
+    /// Unicode on with `(?u)`), so it stays fast.
+    pub fn regex(mut self, name: impl Into<String>, pattern: impl Into<String>) -> Self {
+        self.custom.push(CustomSpec::Regex {
+            name: name.into(),
+            pattern: pattern.into(),
+        });
+        self
+    }
+
+    /// Adds a detector for a list of literal strings (names of internal
+    /// projects, customer ids, ...).
+    pub fn literals<I, S>(mut self, name: impl Into<String>, literals: I, options: LiteralOptions) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.custom.push(CustomSpec::Literals {
+            name: name.into(),
+            literals: literals.into_iter().map(Into::into).collect(),
+            case_insensitive: options.case_insensitive,
+            whole_words: options.whole_words,
+        });
+        self
+    }
+
+    /// Compiles the scanner.
+    pub fn build(self) -> Result<Scanner, ScannerError> {
+        if self.custom.len() > usize::from(u16::MAX) {
+            return Err(ScannerError::TooMany);
+        }
+        let mut custom = Vec::with_capacity(self.custom.len());
+        for spec in self.custom {
+            let name = spec.name().to_owned();
+            if name.is_empty() || custom.iter().any(|(n, _)| n == &name) {
+                return Err(ScannerError::Name { name });
+            }
+            let compiled = match spec {
+                CustomSpec::Regex { pattern, .. } => regex::bytes::RegexBuilder::new(&pattern)
+                    .unicode(false)
+                    .size_limit(8 << 20)
+                    .build()
+                    .map(Custom::Regex)
+                    .map_err(|e| ScannerError::Pattern {
+                        name: name.clone(),
+                        reason: e.to_string(),
+                    })?,
+                CustomSpec::Literals {
+                    literals,
+                    case_insensitive,
+                    whole_words,
+                    ..
+                } => {
+                    if literals.is_empty() || literals.iter().any(String::is_empty) {
+                        return Err(ScannerError::EmptyLiterals { name });
+                    }
+                    let ac = AhoCorasickBuilder::new()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .ascii_case_insensitive(case_insensitive)
+                        .build(&literals)
+                        .map_err(|e| ScannerError::Pattern {
+                            name: name.clone(),
+                            reason: e.to_string(),
+                        })?;
+                    Custom::Literals { ac, whole_words }
+                }
+            };
+            custom.push((name, compiled));
+        }
+        let kinds = self.kinds;
+        let table: Vec<(&str, Keyword, Kind)> = KEYWORDS
+            .iter()
+            .copied()
+            .filter(|(_, kw, kind)| match kw {
+                Keyword::Jose => kinds.any_of(&[Kind::Jwt, Kind::Jwe]),
+                _ => kinds.contains(*kind),
+            })
+            .collect();
+        let keywords = if table.is_empty() {
+            None
+        } else {
+            let ac = AhoCorasickBuilder::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .build(table.iter().map(|(p, _, _)| p))
+                .expect("built-in keyword table compiles");
+            Some((ac, table.iter().map(|&(_, kw, k)| (kw, k)).collect()))
+        };
+        let digits = kinds.any_of(&[
+            Kind::Email,
+            Kind::Phone,
+            Kind::PaymentCard,
+            Kind::Iban,
+            Kind::Ssn,
+            Kind::IpV4,
+            Kind::IpV6,
+        ]);
+        Ok(Scanner {
+            inner: Arc::new(Inner {
+                kinds,
+                keywords,
+                digits,
+                custom,
+            }),
+        })
+    }
+}
+
+impl Scanner {
+    /// A scanner with every built-in detector and no custom one.
+    pub fn new() -> Scanner {
+        ScannerBuilder::default()
+            .build()
+            .expect("the default scanner compiles")
+    }
+
+    /// Starts configuring a scanner; every built-in kind is on by default.
+    pub fn builder() -> ScannerBuilder {
+        ScannerBuilder::default()
+    }
+
+    /// Whether the scanner reports this kind.
+    pub fn detects(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Custom(id) => id.index() < self.inner.custom.len(),
+            k => self.inner.kinds.contains(k),
+        }
+    }
+
+    /// The name a custom detector was given.
+    pub fn custom_name(&self, id: CustomId) -> Option<&str> {
+        self.inner.custom.get(id.index()).map(|(n, _)| n.as_str())
+    }
+
+    /// The id of a custom detector by name.
+    pub fn custom_id(&self, name: &str) -> Option<CustomId> {
+        self.inner
+            .custom
+            .iter()
+            .position(|(n, _)| n == name)
+            .map(|i| CustomId(i as u16))
+    }
+
+    /// The name of a kind as written in `[REDACTED:<kind>]` and in policies:
+    /// a built-in kind's [`Kind::name`], or a custom detector's own name.
+    pub fn kind_name(&self, kind: Kind) -> &str {
+        match kind {
+            Kind::Custom(id) => self.custom_name(id).unwrap_or("custom"),
+            k => k.name(),
+        }
+    }
+
+    /// All findings in `hay`, in order, non-overlapping.
+    pub fn scan(&self, hay: &[u8]) -> Vec<Finding> {
+        let mut out = Vec::new();
+        self.for_each(hay, |f| out.push(f));
+        out
+    }
+
+    /// All findings in `text`. Every range is a valid `str` boundary pair.
+    pub fn scan_str(&self, text: &str) -> Vec<Finding> {
+        self.scan(text.as_bytes())
+    }
+
+    /// Whether `hay` holds nothing this scanner detects. Stops at the first
+    /// finding.
+    pub fn is_clean(&self, hay: &[u8]) -> bool {
+        if self.inner.custom.is_empty() {
+            let mut clean = true;
+            self.scan_builtin(hay, &mut |_| {
+                clean = false;
+                false
+            });
+            clean
+        } else {
+            self.scan(hay).is_empty()
+        }
+    }
+
+    /// Calls `f` with every finding in order, without allocating when no
+    /// custom detector is configured.
+    pub fn for_each(&self, hay: &[u8], mut f: impl FnMut(Finding)) {
+        if self.inner.custom.is_empty() {
+            self.scan_builtin(hay, &mut |x| {
+                f(x);
+                true
+            });
+            return;
+        }
+        let mut all = Vec::new();
+        self.scan_builtin(hay, &mut |x| {
+            all.push(x);
+            true
+        });
+        for (i, (_, c)) in self.inner.custom.iter().enumerate() {
+            let kind = Kind::Custom(CustomId(i as u16));
+            match c {
+                Custom::Regex(re) => {
+                    for m in re.find_iter(hay) {
+                        if !m.is_empty() {
+                            all.push(Finding {
+                                kind,
+                                range: m.range(),
+                            });
+                        }
+                    }
+                }
+                Custom::Literals { ac, whole_words } => {
+                    for m in ac.find_iter(hay) {
+                        let r = m.range();
+                        if !*whole_words || (word_start(hay, r.start) && bytes::word_end(hay, r.end)) {
+                            all.push(Finding { kind, range: r });
+                        }
+                    }
+                }
+            }
+        }
+        for x in resolve_overlaps(all) {
+            f(x);
+        }
+    }
+
+    /// The built-in scan. `emit` answers whether to go on.
+    fn scan_builtin(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
+        let inner = &*self.inner;
+        let kinds = inner.kinds;
+        let mut pos = 0usize;
+        let mut floor = 0usize;
+        // The next keyword hit at or after `pos`; `usize::MAX` when none is left.
+        let mut kw_at: Option<(usize, usize, usize)> = None;
+        let mut kw_done = inner.keywords.is_none();
+        let mut dg_at: Option<usize> = None;
+        let mut dg_done = !inner.digits;
+        while pos < hay.len() {
+            if !kw_done && kw_at.is_none_or(|(s, _, _)| s < pos) {
+                let (ac, _) = inner.keywords.as_ref().expect("keywords present");
+                kw_at = ac
+                    .find(Input::new(hay).span(pos..hay.len()))
+                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+                kw_done = kw_at.is_none();
+            }
+            if !dg_done && dg_at.is_none_or(|s| s < pos) {
+                dg_at = next_trigger(hay, pos);
+                dg_done = dg_at.is_none();
+            }
+            let k = if kw_done {
+                usize::MAX
+            } else {
+                kw_at.map_or(usize::MAX, |m| m.0)
+            };
+            let d = if dg_done {
+                usize::MAX
+            } else {
+                dg_at.unwrap_or(usize::MAX)
+            };
+            if k == usize::MAX && d == usize::MAX {
+                return;
+            }
+            let found = if k <= d {
+                let (s, e, p) = kw_at.expect("keyword hit");
+                let (kw, _) = inner.keywords.as_ref().expect("keywords present").1[p];
+                match text::credential(hay, s, e - s, kw) {
+                    Ok((kind, end)) if kinds.contains(kind) => Ok(Finding { kind, range: s..end }),
+                    Ok((_, end)) => Err(end),
+                    Err(skip) => Err(skip.max(s + 1)),
+                }
+            } else {
+                self.at_trigger(hay, d, floor)
+            };
+            match found {
+                Ok(f) => {
+                    pos = f.range.end;
+                    floor = pos;
+                    if !emit(f) {
+                        return;
+                    }
+                }
+                Err(skip) => pos = skip.max(pos + 1),
+            }
+        }
+    }
+
+    /// Tries the detectors that can match around the trigger byte at `t`.
+    /// Answers the finding, or where to look next.
+    fn at_trigger(&self, hay: &[u8], t: usize, floor: usize) -> Result<Finding, usize> {
+        let kinds = self.inner.kinds;
+        let b = hay[t];
+        if b == b'@' {
+            if kinds.contains(Kind::Email)
+                && let Some((s, e)) = text::email(hay, t, floor)
+            {
+                return Ok(Finding {
+                    kind: Kind::Email,
+                    range: s..e,
+                });
+            }
+            return Err(t + 1);
+        }
+        // The start of the word holding the trigger: letters right before it
+        // may belong to an IBAN country code or an IPv6 group.
+        let mut ws = t;
+        while ws > floor && t - ws < 5 && is(hay[ws - 1], ALNUM) {
+            ws -= 1;
+        }
+        let word_end = t + bytes::run(hay, t, ALNUM, usize::MAX);
+        if t - ws >= 5 || !word_start(hay, ws) {
+            return Err(word_end.max(t + 1));
+        }
+        let mut best: Option<Finding> = None;
+        let mut consider = |kind: Kind, start: usize, end: Option<usize>| {
+            if let Some(end) = end
+                && kinds.contains(kind)
+            {
+                let cand = Finding {
+                    kind,
+                    range: start..end,
+                };
+                let better = match &best {
+                    None => true,
+                    Some(b) => {
+                        cand.range.start < b.range.start
+                            || (cand.range.start == b.range.start
+                                && (cand.len() > b.len() || (cand.len() == b.len() && kind < b.kind)))
+                    }
+                };
+                if better {
+                    best = Some(cand);
+                }
+            }
+        };
+        let mut skip = word_end.max(t + 1);
+        let first = hay[ws];
+        // IPv6: a group of at most four hex digits then ':', or a leading "::".
+        let hexlen = bytes::run(hay, ws, HEX, 5);
+        if kinds.contains(Kind::IpV6) && hexlen <= 4 && (hay.get(ws + hexlen) == Some(&b':')) {
+            match text::ipv6(hay, ws) {
+                Ok(e) => consider(Kind::IpV6, ws, Some(e)),
+                Err(e) => skip = skip.max(e),
+            }
+        }
+        if b == b':' {
+            return best.ok_or(skip);
+        }
+        if first.is_ascii_uppercase() {
+            consider(Kind::Iban, ws, numbers::iban(hay, ws));
+            return best.ok_or(skip);
+        }
+        if !first.is_ascii_digit() {
+            return best.ok_or(skip);
+        }
+        // A number: cards and IBAN-like checks need only a word boundary;
+        // shape-only kinds need a strict one.
+        consider(Kind::PaymentCard, ws, numbers::card(hay, ws));
+        if ws > 0 && matches!(hay[ws - 1], b'+' | b'(') && ws - 1 >= floor && strict_start(hay, ws - 1) {
+            consider(Kind::Phone, ws - 1, numbers::phone(hay, ws - 1));
+        }
+        if strict_start(hay, ws) {
+            consider(Kind::Ssn, ws, numbers::ssn(hay, ws));
+            consider(Kind::IpV4, ws, numbers::ipv4(hay, ws));
+            consider(Kind::Phone, ws, numbers::phone(hay, ws));
+        }
+        best.ok_or(skip)
+    }
+}
+
+/// Keeps a non-overlapping subset: longest first, then most specific kind,
+/// then leftmost; answers it in order.
+fn resolve_overlaps(mut all: Vec<Finding>) -> Vec<Finding> {
+    all.sort_by(|a, b| {
+        b.len()
+            .cmp(&a.len())
+            .then(a.kind.cmp(&b.kind))
+            .then(a.range.start.cmp(&b.range.start))
+    });
+    let mut kept: std::collections::BTreeMap<usize, Finding> = std::collections::BTreeMap::new();
+    for f in all {
+        let before = kept.range(..f.range.end).next_back();
+        let overlaps = before.is_some_and(|(_, p)| p.range.end > f.range.start);
+        if !overlaps {
+            kept.insert(f.range.start, f);
+        }
+    }
+    kept.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(s: &str) -> Vec<(Kind, &str)> {
+        Scanner::new()
+            .scan_str(s)
+            .into_iter()
+            .map(|f| (f.kind, &s[f.range]))
+            .collect()
+    }
+
+    #[test]
+    fn mixed_text() {
+        let text = "Contact jane.roe@example.com or +1 415 555 2671; card 4111-1111-1111-1111, \
+                    IBAN DE89 3704 0044 0532 0130 00, SSN 123-45-6789, from 10.0.0.1 and 2001:db8::1. \
+                    Key AKIAIOSFODNN7EXAMPLE and Authorization: Bearer abcdefghijklmnop123.";
+        assert_eq!(
+            kinds(text),
+            [
+                (Kind::Email, "jane.roe@example.com"),
+                (Kind::Phone, "+1 415 555 2671"),
+                (Kind::PaymentCard, "4111-1111-1111-1111"),
+                (Kind::Iban, "DE89 3704 0044 0532 0130 00"),
+                (Kind::Ssn, "123-45-6789"),
+                (Kind::IpV4, "10.0.0.1"),
+                (Kind::IpV6, "2001:db8::1"),
+                (Kind::AwsAccessKey, "AKIAIOSFODNN7EXAMPLE"),
+                (Kind::BearerToken, "Bearer abcdefghijklmnop123"),
+            ]
+        );
+    }
+
+    #[test]
+    fn negatives_stay_clean() {
+        for s in [
+            "id 550e8400-e29b-41d4-a716-446655440000",
+            "order ORD-2024-118834 shipped 2024-05-01T12:30:45Z",
+            "sha256 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "version 1.75.0 costs $1,299.99 at 12:30",
+            "std::vec::Vec and a::b",
+        ] {
+            assert_eq!(kinds(s), [], "{s}");
+        }
+    }
+
+    #[test]
+    fn number_inside_email_is_the_email() {
+        assert_eq!(
+            kinds("reach +14155552671@sms.example.com now"),
+            [(Kind::Email, "+14155552671@sms.example.com")]
+        );
+    }
+
+    #[test]
+    fn disabled_kinds_are_not_reported() {
+        let s = Scanner::builder().only([Kind::Email]).build().unwrap();
+        let found = s.scan_str("a@example.com 4111111111111111 eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, Kind::Email);
+    }
+
+    #[test]
+    fn custom_detectors_merge_longest_first() {
+        let s = Scanner::builder()
+            .regex("employee", r"\bEMP-\d{6}\b")
+            .literals(
+                "project",
+                ["Project Nightjar"],
+                LiteralOptions {
+                    case_insensitive: true,
+                    whole_words: true,
+                },
+            )
+            .build()
+            .unwrap();
+        let text = "EMP-123456 on project nightjar mailed a@example.com";
+        let got: Vec<_> = s
+            .scan_str(text)
+            .into_iter()
+            .map(|f| (s.kind_name(f.kind).to_owned(), f.range))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("employee".to_owned(), 0..10),
+                ("project".to_owned(), 14..30),
+                ("email".to_owned(), 38..51),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_custom_detectors_are_refused() {
+        assert!(matches!(
+            Scanner::builder().regex("x", "(").build(),
+            Err(ScannerError::Pattern { .. })
+        ));
+        assert!(matches!(
+            Scanner::builder()
+                .literals("x", Vec::<String>::new(), LiteralOptions::default())
+                .build(),
+            Err(ScannerError::EmptyLiterals { .. })
+        ));
+        assert!(matches!(
+            Scanner::builder().regex("x", "a").regex("x", "b").build(),
+            Err(ScannerError::Name { .. })
+        ));
+    }
+}

@@ -1,0 +1,568 @@
+//! Detectors anchored on letters and punctuation: email addresses, IPv6
+//! addresses and credentials.
+
+use super::bytes::{ALNUM, B64STD, B64URL, HEX, LOCAL, TOKEN68, at, is, run, word_end, word_start};
+use crate::Kind;
+use base64::Engine as _;
+
+/// An email address around the `@` at `at_pos`, not reaching back before
+/// `floor`. Answers `(start, end)`.
+///
+/// Local part: dot-atom of RFC 5322 `atext`, 1-64 bytes, no leading,
+/// trailing or doubled dot (a doubled dot cuts the local part after it).
+/// Domain: two or more labels of `[A-Za-z0-9-]` (1-63, no leading or
+/// trailing dash), the last one 2-63 letters, 253 bytes at most.
+pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, usize)> {
+    let mut s = at_pos;
+    while s > floor && is(hay[s - 1], LOCAL) {
+        s -= 1;
+        if at_pos - s > 64 {
+            return None;
+        }
+    }
+    // A doubled dot cannot be inside a dot-atom: keep what follows the last one.
+    if let Some(p) = hay[s..at_pos].windows(2).rposition(|w| w == b"..") {
+        s += p + 2;
+    }
+    while s < at_pos && hay[s] == b'.' {
+        s += 1;
+    }
+    if s == at_pos || hay[at_pos - 1] == b'.' {
+        return None;
+    }
+    let mut i = at_pos + 1;
+    let mut labels = 0;
+    let mut end = None;
+    loop {
+        let l = label(hay, i)?;
+        labels += 1;
+        let label_end = i + l;
+        if label_end - at_pos - 1 > 253 {
+            break;
+        }
+        if labels >= 2 && l >= 2 && hay[i..label_end].iter().all(u8::is_ascii_alphabetic) {
+            end = Some(label_end);
+        }
+        if hay.get(label_end) == Some(&b'.') && at(hay, label_end + 1, ALNUM) {
+            i = label_end + 1;
+        } else {
+            break;
+        }
+    }
+    let end = end?;
+    let tail_ok = match hay.get(end) {
+        None => true,
+        Some(&b) => !(is(b, ALNUM) || b == b'_' || b == b'-' || b == b'@'),
+    };
+    tail_ok.then_some((s, end))
+}
+
+fn label(hay: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    let end = hay.len().min(i + 64);
+    while j < end && (is(hay[j], ALNUM) || hay[j] == b'-') {
+        j += 1;
+    }
+    let l = j - i;
+    if l == 0 || l > 63 || hay[i] == b'-' || hay[j - 1] == b'-' {
+        return None;
+    }
+    Some(l)
+}
+
+/// The longest textual IPv6 address.
+const IPV6_MAX: usize = 45;
+
+/// An IPv6 address (full, compressed, or with an embedded IPv4) starting at
+/// `s`. On failure answers `Err(skip)`: the end of the run of address
+/// characters, which no other attempt needs to look into again.
+pub(crate) fn ipv6(hay: &[u8], s: usize) -> Result<usize, usize> {
+    let mut e = s;
+    while e < hay.len() && (is(hay[e], HEX) || hay[e] == b':' || hay[e] == b'.') {
+        e += 1;
+    }
+    if e - s > IPV6_MAX + 1 || !word_end(hay, e) || (s > 0 && hay[s - 1] == b':') {
+        return Err(e);
+    }
+    let mut end = e;
+    // A sentence may end right after an address; "::" at the end is the address's own.
+    if matches!(hay[end - 1], b'.') || (hay[end - 1] == b':' && hay[end - 2] != b':') {
+        end -= 1;
+    }
+    let cand = &hay[s..end];
+    if end - s > IPV6_MAX
+        || cand.iter().filter(|&&b| b == b':').count() < 2
+        || !cand.iter().any(u8::is_ascii_digit)
+    {
+        return Err(e);
+    }
+    let text = core::str::from_utf8(cand).map_err(|_| e)?;
+    text.parse::<core::net::Ipv6Addr>().map(|_| end).map_err(|_| e)
+}
+
+/// What a keyword (found by the literal search) starts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Keyword {
+    /// `eyJ`: a JWS or JWE.
+    Jose,
+    /// `AKIA` / `ASIA`.
+    Aws,
+    /// A prefixed API key: the body's byte class and length bounds.
+    Api {
+        class: BodyClass,
+        min: usize,
+        max: usize,
+    },
+    /// `Bearer `.
+    Bearer,
+    /// `Basic `.
+    Basic,
+    /// `-----BEGIN `.
+    Pem,
+}
+
+/// The characters an API key body may hold.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum BodyClass {
+    Alnum,
+    AlnumUnderscore,
+    AlnumDash,
+    Base64Url,
+}
+
+impl BodyClass {
+    fn accepts(self, b: u8) -> bool {
+        match self {
+            BodyClass::Alnum => is(b, ALNUM),
+            BodyClass::AlnumUnderscore => is(b, ALNUM) || b == b'_',
+            BodyClass::AlnumDash => is(b, ALNUM) || b == b'-',
+            BodyClass::Base64Url => is(b, B64URL),
+        }
+    }
+}
+
+/// The literal prefixes of credentials and what each starts.
+pub(crate) const KEYWORDS: &[(&str, Keyword, Kind)] = {
+    use BodyClass::*;
+    use Keyword::*;
+    &[
+        ("eyJ", Jose, Kind::Jwt),
+        ("AKIA", Aws, Kind::AwsAccessKey),
+        ("ASIA", Aws, Kind::AwsAccessKey),
+        (
+            "ghp_",
+            Api {
+                class: Alnum,
+                min: 36,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "gho_",
+            Api {
+                class: Alnum,
+                min: 36,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "ghu_",
+            Api {
+                class: Alnum,
+                min: 36,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "ghs_",
+            Api {
+                class: Alnum,
+                min: 36,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "ghr_",
+            Api {
+                class: Alnum,
+                min: 36,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "github_pat_",
+            Api {
+                class: AlnumUnderscore,
+                min: 22,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "glpat-",
+            Api {
+                class: Base64Url,
+                min: 20,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "sk_live_",
+            Api {
+                class: Alnum,
+                min: 16,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "sk_test_",
+            Api {
+                class: Alnum,
+                min: 16,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "rk_live_",
+            Api {
+                class: Alnum,
+                min: 16,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "rk_test_",
+            Api {
+                class: Alnum,
+                min: 16,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "whsec_",
+            Api {
+                class: Alnum,
+                min: 24,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "xoxb-",
+            Api {
+                class: AlnumDash,
+                min: 10,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "xoxp-",
+            Api {
+                class: AlnumDash,
+                min: 10,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "xoxa-",
+            Api {
+                class: AlnumDash,
+                min: 10,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "xoxr-",
+            Api {
+                class: AlnumDash,
+                min: 10,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "xoxs-",
+            Api {
+                class: AlnumDash,
+                min: 10,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "xapp-",
+            Api {
+                class: AlnumDash,
+                min: 10,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "AIza",
+            Api {
+                class: Base64Url,
+                min: 35,
+                max: 35,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "npm_",
+            Api {
+                class: Alnum,
+                min: 36,
+                max: 36,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "sk-proj-",
+            Api {
+                class: Base64Url,
+                min: 20,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        (
+            "sk-ant-",
+            Api {
+                class: Base64Url,
+                min: 20,
+                max: 255,
+            },
+            Kind::ApiKey,
+        ),
+        ("Bearer ", Bearer, Kind::BearerToken),
+        ("bearer ", Bearer, Kind::BearerToken),
+        ("BEARER ", Bearer, Kind::BearerToken),
+        ("Basic ", Basic, Kind::BasicCredential),
+        ("basic ", Basic, Kind::BasicCredential),
+        ("BASIC ", Basic, Kind::BasicCredential),
+        ("-----BEGIN ", Pem, Kind::PrivateKey),
+    ]
+};
+
+/// The shortest opaque credential after `Bearer ` that counts as one.
+const BEARER_MIN: usize = 12;
+/// Longest `Basic` credential decoded (a `user:password` pair).
+const BASIC_MAX: usize = 1024;
+/// Longest PEM private key block looked at.
+const PEM_MAX: usize = 16 * 1024;
+
+/// A credential starting with the keyword of length `klen` at `s`.
+/// Answers the kind and end, or `Err(skip)` with where the next attempt may start.
+pub(crate) fn credential(hay: &[u8], s: usize, klen: usize, kw: Keyword) -> Result<(Kind, usize), usize> {
+    let after = s + klen;
+    match kw {
+        Keyword::Jose => jose(hay, s),
+        Keyword::Aws => {
+            let n = (after..hay.len().min(after + 17))
+                .take_while(|&i| matches!(hay[i], b'A'..=b'Z' | b'2'..=b'7'))
+                .count();
+            if word_start(hay, s) && n == 16 && word_end(hay, after + 16) {
+                Ok((Kind::AwsAccessKey, after + 16))
+            } else {
+                Err(after)
+            }
+        }
+        Keyword::Api { class, min, max } => {
+            let mut e = after;
+            while e < hay.len() && e - after <= max && class.accepts(hay[e]) {
+                e += 1;
+            }
+            let n = e - after;
+            let boundary = match hay.get(e) {
+                None => true,
+                Some(&b) => !(is(b, ALNUM) || b == b'_' || b == b'-'),
+            };
+            if word_start(hay, s) && (min..=max).contains(&n) && boundary {
+                Ok((Kind::ApiKey, e))
+            } else {
+                Err(e.max(after))
+            }
+        }
+        Keyword::Bearer => {
+            if !word_start(hay, s) {
+                return Err(after);
+            }
+            let mut n = run(hay, after, TOKEN68, usize::MAX);
+            // A sentence may end right after the credential.
+            while n > 0 && hay[after + n - 1] == b'.' {
+                n -= 1;
+            }
+            let mut e = after + n;
+            while e < hay.len() && hay[e] == b'=' && e - after - n < 2 {
+                e += 1;
+            }
+            let padded = e > after + n;
+            let boundary = !padded || (!at(hay, e, TOKEN68) && hay.get(e) != Some(&b'='));
+            if n >= BEARER_MIN && boundary {
+                Ok((Kind::BearerToken, e))
+            } else {
+                Err(after)
+            }
+        }
+        Keyword::Basic => {
+            if !word_start(hay, s) {
+                return Err(after);
+            }
+            let n = run(hay, after, B64STD, BASIC_MAX + 1);
+            let mut e = after + n;
+            while e < hay.len() && hay[e] == b'=' && e - after - n < 2 {
+                e += 1;
+            }
+            if n < 8 || n > BASIC_MAX || at(hay, e, TOKEN68) {
+                return Err(after);
+            }
+            let decoded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&hay[after..after + n]);
+            match decoded {
+                Ok(d) if d.contains(&b':') && d.iter().all(|b| !b.is_ascii_control()) => {
+                    Ok((Kind::BasicCredential, e))
+                }
+                _ => Err(after),
+            }
+        }
+        Keyword::Pem => pem(hay, s, after),
+    }
+}
+
+/// Base64url segments: a JWS has three (the last may be empty for `alg: none`),
+/// a JWE five (the encrypted key is empty for `dir`).
+fn jose(hay: &[u8], s: usize) -> Result<(Kind, usize), usize> {
+    if s > 0 && (is(hay[s - 1], B64URL) || hay[s - 1] == b'.') {
+        return Err(s + 3);
+    }
+    let mut bounds = [(0usize, 0usize); 5];
+    let mut n = 0;
+    let mut i = s;
+    loop {
+        let l = run(hay, i, B64URL, usize::MAX);
+        bounds[n] = (i, i + l);
+        n += 1;
+        i += l;
+        if n == 5 || hay.get(i) != Some(&b'.') {
+            break;
+        }
+        i += 1;
+    }
+    let seg = |k: usize| bounds[k].1 - bounds[k].0;
+    let skip = bounds[n - 1].1.max(s + 3);
+    if seg(0) < 10 {
+        return Err(skip);
+    }
+    // A trailing "." followed by more base64url means the token goes on in a
+    // way neither form allows.
+    if n == 5 && seg(2) >= 8 && seg(3) >= 2 && seg(4) >= 16 && !at(hay, bounds[4].1, B64URL) {
+        let e = bounds[4].1;
+        if !(hay.get(e) == Some(&b'.') && at(hay, e + 1, B64URL)) {
+            return Ok((Kind::Jwe, e));
+        }
+    }
+    if n >= 3 && seg(1) >= 2 {
+        return Ok((Kind::Jwt, bounds[2].1));
+    }
+    Err(skip)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
+}
+
+/// `-----BEGIN [A-Z ]*PRIVATE KEY-----` ... `-----END [A-Z ]*PRIVATE KEY-----`.
+fn pem(hay: &[u8], s: usize, after: usize) -> Result<(Kind, usize), usize> {
+    let label_end = after + run_label(hay, after);
+    let head = &hay[after..label_end];
+    if !head.ends_with(b"PRIVATE KEY") || hay.get(label_end..label_end + 5) != Some(b"-----") {
+        return Err(after);
+    }
+    let body = label_end + 5;
+    let limit = hay.len().min(body + PEM_MAX);
+    let Some(p) = find(&hay[body..limit], b"-----END ") else {
+        return Err(after);
+    };
+    let end_label = body + p + 9;
+    let e = end_label + run_label(hay, end_label);
+    if hay[end_label..e].ends_with(b"PRIVATE KEY") && hay.get(e..e + 5) == Some(b"-----") {
+        let _ = s;
+        Ok((Kind::PrivateKey, e + 5))
+    } else {
+        Err(after)
+    }
+}
+
+fn run_label(hay: &[u8], i: usize) -> usize {
+    let end = hay.len().min(i + 40);
+    let mut j = i;
+    while j < end && (hay[j].is_ascii_uppercase() || hay[j] == b' ') {
+        j += 1;
+    }
+    j - i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        let cases = [
+            ("john.doe@example.com", Some((0, 20))),
+            ("mail a.b+tag@mail.example.co.uk.", Some((5, 31))),
+            ("x..y@example.com", Some((3, 16))),
+            ("no@tld", None),
+            ("a@b.c0m", None),
+            ("user@-bad.com", None),
+        ];
+        for (text, want) in cases {
+            let at = text.find('@').unwrap();
+            assert_eq!(email(text.as_bytes(), at, 0), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn ipv6s() {
+        for a in [
+            "2001:db8::1",
+            "::1",
+            "fe80::1ff:fe23:4567:890a",
+            "::ffff:192.0.2.128",
+            "2001:0db8:0000:0000:0000:ff00:0042:8329",
+        ] {
+            assert_eq!(ipv6(a.as_bytes(), 0), Ok(a.len()), "{a}");
+        }
+        for a in ["12:30:45", "00:1a:2b:3c:4d:5e", "::", "dead::beef"] {
+            assert!(ipv6(a.as_bytes(), 0).is_err(), "{a}");
+        }
+    }
+
+    #[test]
+    fn credentials() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlc2lnbmF0dXJl";
+        assert_eq!(jose(jwt.as_bytes(), 0), Ok((Kind::Jwt, jwt.len())));
+        let jwe = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aXZpdml2aXZpdg.Y2lwaGVy.dGFndGFndGFndGFndGFndA";
+        assert_eq!(jose(jwe.as_bytes(), 0), Ok((Kind::Jwe, jwe.len())));
+        let basic = "Basic dXNlcjpwYXNzd29yZA==";
+        let kw = Keyword::Basic;
+        assert_eq!(
+            credential(basic.as_bytes(), 0, 6, kw),
+            Ok((Kind::BasicCredential, basic.len()))
+        );
+        assert!(credential(b"Basic training", 0, 6, kw).is_err());
+        assert!(credential(b"Bearer of bad news", 0, 7, Keyword::Bearer).is_err());
+    }
+}

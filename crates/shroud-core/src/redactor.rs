@@ -1,0 +1,173 @@
+//! [`Redactor`]: a scanner and a strategy per kind, for free text.
+
+use std::borrow::Cow;
+
+use crate::detect::{Finding, Kind, Scanner};
+use crate::strategy::{Outcome, Strategy, StrategyError, Target, Transformer};
+
+/// Finds PII in text and replaces each finding by its kind's strategy.
+///
+/// The default strategy is `[REDACTED:<kind>]` for every kind. The
+/// pseudonym and encryption domain of a finding is its kind name, so an email
+/// pseudonymized in a log line matches the same email elsewhere in logs.
+///
+/// ```
+/// use shroud_core::{Kind, Mask, Redactor, Strategy};
+///
+/// let r = Redactor::builder().strategy(Kind::PaymentCard, Strategy::Mask(Mask::default())).build()?;
+/// assert_eq!(
+///     r.redact_str("paid with 4111 1111 1111 1111 by jane@example.com"),
+///     "paid with **** **** **** 1111 by [REDACTED:email]"
+/// );
+/// assert!(matches!(r.redact_str("nothing here"), std::borrow::Cow::Borrowed(_)));
+/// # Ok::<(), shroud_core::StrategyError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Redactor {
+    scanner: Scanner,
+    default: Strategy,
+    rules: Vec<(Kind, Strategy)>,
+    transformer: Transformer,
+}
+
+/// Configures a [`Redactor`].
+#[derive(Debug, Clone, Default)]
+#[must_use]
+pub struct RedactorBuilder {
+    scanner: Option<Scanner>,
+    default: Strategy,
+    rules: Vec<(Kind, Strategy)>,
+    transformer: Transformer,
+}
+
+impl RedactorBuilder {
+    /// The scanner to use (default: [`Scanner::new`]).
+    pub fn scanner(mut self, scanner: Scanner) -> Self {
+        self.scanner = Some(scanner);
+        self
+    }
+
+    /// The strategy for kinds without their own (default: redact).
+    pub fn default_strategy(mut self, s: Strategy) -> Self {
+        self.default = s;
+        self
+    }
+
+    /// The strategy for one kind.
+    pub fn strategy(mut self, kind: Kind, s: Strategy) -> Self {
+        self.rules.retain(|(k, _)| *k != kind);
+        self.rules.push((kind, s));
+        self
+    }
+
+    /// The keys for `pseudonymize` and `encrypt`.
+    pub fn transformer(mut self, t: Transformer) -> Self {
+        self.transformer = t;
+        self
+    }
+
+    /// Checks every strategy against the keys held and builds the redactor.
+    pub fn build(self) -> Result<Redactor, StrategyError> {
+        self.transformer.check(&self.default)?;
+        for (_, s) in &self.rules {
+            self.transformer.check(s)?;
+        }
+        Ok(Redactor {
+            scanner: self.scanner.unwrap_or_default(),
+            default: self.default,
+            rules: self.rules,
+            transformer: self.transformer,
+        })
+    }
+}
+
+impl Default for Redactor {
+    fn default() -> Self {
+        Redactor::builder()
+            .build()
+            .expect("the default redactor needs no key")
+    }
+}
+
+impl Redactor {
+    /// Starts configuring a redactor.
+    pub fn builder() -> RedactorBuilder {
+        RedactorBuilder::default()
+    }
+
+    /// The scanner in use.
+    pub fn scanner(&self) -> &Scanner {
+        &self.scanner
+    }
+
+    /// The transformer in use.
+    pub fn transformer(&self) -> &Transformer {
+        &self.transformer
+    }
+
+    /// The strategy applied to `kind`.
+    pub fn strategy_for(&self, kind: Kind) -> &Strategy {
+        self.rules
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(&self.default, |(_, s)| s)
+    }
+
+    /// What one finding of `text` becomes.
+    pub fn replacement<'v>(&self, finding: &Finding, value: &'v str) -> Outcome<'v> {
+        let label = self.scanner.kind_name(finding.kind);
+        let target = Target {
+            domain: label,
+            label: Some(label),
+        };
+        self.transformer
+            .apply(self.strategy_for(finding.kind), target, value)
+    }
+
+    /// `text` with every finding replaced; borrowed when nothing was found.
+    pub fn redact_str<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        let findings = self.scanner.scan_str(text);
+        if findings.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for f in &findings {
+            out.push_str(&text[last..f.range.start]);
+            let value = &text[f.range.clone()];
+            match self.replacement(f, value) {
+                Outcome::Keep => out.push_str(value),
+                Outcome::Replace(r) => out.push_str(&r),
+                Outcome::Drop => {}
+            }
+            last = f.range.end;
+        }
+        out.push_str(&text[last..]);
+        Cow::Owned(out)
+    }
+
+    /// `bytes` with every finding replaced; borrowed when nothing was found.
+    /// Bytes that are not UTF-8 pass through as they are (findings are ASCII).
+    pub fn redact_bytes<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
+        let findings = self.scanner.scan(bytes);
+        if findings.is_empty() {
+            return Cow::Borrowed(bytes);
+        }
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut last = 0;
+        for f in &findings {
+            out.extend_from_slice(&bytes[last..f.range.start]);
+            let raw = &bytes[f.range.clone()];
+            // Findings only span ASCII bytes.
+            let value = core::str::from_utf8(raw).unwrap_or_default();
+            match self.replacement(f, value) {
+                Outcome::Keep => out.extend_from_slice(raw),
+                Outcome::Replace(r) => out.extend_from_slice(r.as_bytes()),
+                Outcome::Drop => {}
+            }
+            last = f.range.end;
+        }
+        out.extend_from_slice(&bytes[last..]);
+        Cow::Owned(out)
+    }
+}
