@@ -178,7 +178,7 @@ impl SecretKey {
             id: id.clone(),
             what: "invalid hex",
         };
-        if s.len() % 2 != 0 {
+        if !s.len().is_multiple_of(2) {
             return Err(bad());
         }
         let mut out = Zeroizing::new(Vec::with_capacity(s.len() / 2));

@@ -4,8 +4,10 @@
 pub(crate) const ALNUM: u8 = 1;
 /// `[0-9A-Fa-f]`.
 pub(crate) const HEX: u8 = 2;
-/// The `atext` of RFC 5322 (`A-Za-z0-9!#$%&'*+/=?^_\`{|}~-`) plus `.`: the
-/// practical local part of an email address.
+/// The practical local part of an email address: `[A-Za-z0-9._%+-]`. RFC
+/// 5322 also allows ``!#$&'*/=?^`{|}~``, but in running text those delimit
+/// (`value=jane@example.com`, `'jane@example.com'`), so they end the local
+/// part, as mail clients' address detection does.
 pub(crate) const LOCAL: u8 = 4;
 /// `[A-Za-z0-9_-]`: base64url, and the body of most API keys.
 pub(crate) const B64URL: u8 = 8;
@@ -27,10 +29,8 @@ const fn build() -> [u8; 256] {
         if b.is_ascii_hexdigit() {
             c |= HEX;
         }
-        match b {
-            b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'/' | b'=' | b'?' | b'^' | b'_'
-            | b'`' | b'{' | b'|' | b'}' | b'~' | b'-' | b'.' => c |= LOCAL,
-            _ => {}
+        if matches!(b, b'.' | b'_' | b'%' | b'+' | b'-') {
+            c |= LOCAL;
         }
         match b {
             b'_' | b'-' => c |= B64URL | TOKEN68,
@@ -60,11 +60,13 @@ pub(crate) fn at(hay: &[u8], i: usize, class: u8) -> bool {
 #[inline]
 pub(crate) fn run(hay: &[u8], i: usize, class: u8, max: usize) -> usize {
     let end = hay.len().min(i.saturating_add(max));
-    let mut j = i;
-    while j < end && is(hay[j], class) {
-        j += 1;
-    }
-    j - i
+    let Some(slice) = hay.get(i..end) else {
+        return 0;
+    };
+    slice
+        .iter()
+        .position(|&b| CLASS[b as usize] & class == 0)
+        .unwrap_or(slice.len())
 }
 
 /// The number of ASCII digits starting at `i`, at most `max`.

@@ -479,6 +479,9 @@ impl Scanner {
 
     /// Tries the detectors that can match around the trigger byte at `t`.
     /// Answers the finding, or where to look next.
+    ///
+    /// The bytes right after the leading digits decide which detectors can
+    /// start here at all, so most numbers that are not PII cost one look.
     fn at_trigger(&self, hay: &[u8], t: usize, floor: usize) -> Result<Finding, usize> {
         let kinds = self.inner.kinds;
         let b = hay[t];
@@ -500,63 +503,91 @@ impl Scanner {
             ws -= 1;
         }
         let word_end = t + bytes::run(hay, t, ALNUM, usize::MAX);
+        let skip = word_end.max(t + 1);
         if t - ws >= 5 || !word_start(hay, ws) {
-            return Err(word_end.max(t + 1));
+            return Err(skip);
         }
-        let mut best: Option<Finding> = None;
-        let mut consider = |kind: Kind, start: usize, end: Option<usize>| {
-            if let Some(end) = end
-                && kinds.contains(kind)
-            {
-                let cand = Finding {
-                    kind,
-                    range: start..end,
-                };
-                let better = match &best {
-                    None => true,
-                    Some(b) => {
-                        cand.range.start < b.range.start
-                            || (cand.range.start == b.range.start
-                                && (cand.len() > b.len() || (cand.len() == b.len() && kind < b.kind)))
-                    }
-                };
-                if better {
-                    best = Some(cand);
+        let mut best = Best::default();
+        let ipv6_here = |best: &mut Best, skip: &mut usize| {
+            let hexlen = bytes::run(hay, ws, HEX, 5);
+            if kinds.contains(Kind::IpV6) && hexlen <= 4 && hay.get(ws + hexlen) == Some(&b':') {
+                match text::ipv6(hay, ws) {
+                    Ok(e) => best.consider(kinds, Kind::IpV6, ws, Some(e)),
+                    Err(e) => *skip = (*skip).max(e),
                 }
             }
         };
-        let mut skip = word_end.max(t + 1);
-        let first = hay[ws];
-        // IPv6: a group of at most four hex digits then ':', or a leading "::".
-        let hexlen = bytes::run(hay, ws, HEX, 5);
-        if kinds.contains(Kind::IpV6) && hexlen <= 4 && (hay.get(ws + hexlen) == Some(&b':')) {
-            match text::ipv6(hay, ws) {
-                Ok(e) => consider(Kind::IpV6, ws, Some(e)),
-                Err(e) => skip = skip.max(e),
+        let mut skip = skip;
+        if ws < t {
+            // Letters then the trigger: `DE89...` or `fe80::`.
+            if t - ws == 2 && hay[ws].is_ascii_uppercase() && hay[ws + 1].is_ascii_uppercase() && b != b':' {
+                best.consider(kinds, Kind::Iban, ws, numbers::iban(hay, ws));
             }
+            ipv6_here(&mut best, &mut skip);
+            return best.finding.ok_or(skip);
         }
         if b == b':' {
-            return best.ok_or(skip);
+            ipv6_here(&mut best, &mut skip);
+            return best.finding.ok_or(skip);
         }
-        if first.is_ascii_uppercase() {
-            consider(Kind::Iban, ws, numbers::iban(hay, ws));
-            return best.ok_or(skip);
+        // A number at a word start.
+        let d = bytes::digits(hay, t, 20);
+        let next = hay.get(t + d).copied();
+        let before = if t > floor { hay[t - 1] } else { 0 };
+        match next {
+            Some(b':') => ipv6_here(&mut best, &mut skip),
+            Some(c) if c.is_ascii_hexdigit() && d <= 4 => ipv6_here(&mut best, &mut skip),
+            _ => {}
         }
-        if !first.is_ascii_digit() {
-            return best.ok_or(skip);
+        let strict = strict_start(hay, t);
+        let grouped = matches!(next, Some(b' ' | b'-'));
+        if (d >= 13 && !matches!(next, Some(b'0'..=b'9'))) || (grouped && (3..=6).contains(&d)) {
+            best.consider(kinds, Kind::PaymentCard, t, numbers::card(hay, t));
         }
-        // A number: cards and IBAN-like checks need only a word boundary;
-        // shape-only kinds need a strict one.
-        consider(Kind::PaymentCard, ws, numbers::card(hay, ws));
-        if ws > 0 && matches!(hay[ws - 1], b'+' | b'(') && ws - 1 >= floor && strict_start(hay, ws - 1) {
-            consider(Kind::Phone, ws - 1, numbers::phone(hay, ws - 1));
+        if strict && d == 3 && grouped {
+            best.consider(kinds, Kind::Ssn, t, numbers::ssn(hay, t));
         }
-        if strict_start(hay, ws) {
-            consider(Kind::Ssn, ws, numbers::ssn(hay, ws));
-            consider(Kind::IpV4, ws, numbers::ipv4(hay, ws));
-            consider(Kind::Phone, ws, numbers::phone(hay, ws));
+        if strict && d <= 3 && next == Some(b'.') {
+            best.consider(kinds, Kind::IpV4, t, numbers::ipv4(hay, t));
         }
-        best.ok_or(skip)
+        if matches!(before, b'+' | b'(') && strict_start(hay, t - 1) {
+            best.consider(kinds, Kind::Phone, t - 1, numbers::phone(hay, t - 1));
+        } else if strict && (grouped || next == Some(b'.')) && d <= 5 {
+            best.consider(kinds, Kind::Phone, t, numbers::phone(hay, t));
+        }
+        best.finding.ok_or(skip)
+    }
+}
+
+/// The best candidate at one trigger: leftmost, then longest, then most
+/// specific.
+#[derive(Default)]
+struct Best {
+    finding: Option<Finding>,
+}
+
+impl Best {
+    #[inline]
+    fn consider(&mut self, kinds: KindSet, kind: Kind, start: usize, end: Option<usize>) {
+        let Some(end) = end else { return };
+        if !kinds.contains(kind) {
+            return;
+        }
+        let cand = Finding {
+            kind,
+            range: start..end,
+        };
+        let better = match &self.finding {
+            None => true,
+            Some(b) => {
+                cand.range.start < b.range.start
+                    || (cand.range.start == b.range.start
+                        && (cand.len() > b.len() || (cand.len() == b.len() && kind < b.kind)))
+            }
+        };
+        if better {
+            self.finding = Some(cand);
+        }
     }
 }
 

@@ -16,7 +16,7 @@ pub(crate) fn luhn(d: &[u8]) -> bool {
         }
         sum += v;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn prefix(d: &[u8], k: usize) -> u32 {
@@ -30,7 +30,7 @@ fn prefix(d: &[u8], k: usize) -> u32 {
 /// UnionPay, Maestro, Mir).
 pub(crate) fn known_iin(d: &[u8]) -> bool {
     let len = d.len();
-    let (p2, p3, p4, p6) = (prefix(d, 2), prefix(d, 3), prefix(d, 4), prefix(d, 6));
+    let (p2, p3, p4) = (prefix(d, 2), prefix(d, 3), prefix(d, 4));
     let long = (16..=19).contains(&len);
     match d[0] {
         4 => matches!(len, 13 | 16 | 19),
@@ -45,8 +45,9 @@ pub(crate) fn known_iin(d: &[u8]) -> bool {
                 || (((300..=305).contains(&p3) || matches!(p2, 36 | 38 | 39)) && (14..=19).contains(&len))
         }
         6 => {
+            // Discover (6011, 644-649, 65) and UnionPay (62, which holds the
+            // Discover co-branded 622126-622925).
             ((p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || p2 == 62) && long)
-                || ((622_126..=622_925).contains(&p6) && long)
                 || (matches!(p4, 6304 | 6759 | 6761 | 6762 | 6763) && (13..=19).contains(&len))
         }
         _ => false,
@@ -404,7 +405,7 @@ pub(crate) fn iban(hay: &[u8], s: usize) -> Option<usize> {
         if !(c.is_ascii_digit() || c.is_ascii_uppercase()) {
             return None;
         }
-        if n >= 2 && n < 4 && !c.is_ascii_digit() {
+        if (2..4).contains(&n) && !c.is_ascii_digit() {
             return None;
         }
         buf[n] = c;

@@ -8,8 +8,8 @@ use base64::Engine as _;
 /// An email address around the `@` at `at_pos`, not reaching back before
 /// `floor`. Answers `(start, end)`.
 ///
-/// Local part: dot-atom of RFC 5322 `atext`, 1-64 bytes, no leading,
-/// trailing or doubled dot (a doubled dot cuts the local part after it).
+/// Local part: `[A-Za-z0-9._%+-]`, 1-64 bytes, no leading, trailing or
+/// doubled dot (a doubled dot cuts the local part after it).
 /// Domain: two or more labels of `[A-Za-z0-9-]` (1-63, no leading or
 /// trailing dash), the last one 2-63 letters, 253 bytes at most.
 pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, usize)> {
@@ -81,7 +81,8 @@ pub(crate) fn ipv6(hay: &[u8], s: usize) -> Result<usize, usize> {
     while e < hay.len() && (is(hay[e], HEX) || hay[e] == b':' || hay[e] == b'.') {
         e += 1;
     }
-    if e - s > IPV6_MAX + 1 || !word_end(hay, e) || (s > 0 && hay[s - 1] == b':') {
+    // "::1" is the shortest address worth reporting.
+    if e - s < 3 || e - s > IPV6_MAX + 1 || !word_end(hay, e) || (s > 0 && hay[s - 1] == b':') {
         return Err(e);
     }
     let mut end = e;
@@ -426,7 +427,7 @@ pub(crate) fn credential(hay: &[u8], s: usize, klen: usize, kw: Keyword) -> Resu
             while e < hay.len() && hay[e] == b'=' && e - after - n < 2 {
                 e += 1;
             }
-            if n < 8 || n > BASIC_MAX || at(hay, e, TOKEN68) {
+            if !(8..=BASIC_MAX).contains(&n) || at(hay, e, TOKEN68) {
                 return Err(after);
             }
             let decoded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&hay[after..after + n]);
