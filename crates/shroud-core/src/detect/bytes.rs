@@ -144,7 +144,7 @@ fn trigger_mask(x: u64) -> u64 {
 }
 
 #[inline(always)]
-pub(crate) fn is_trigger(b: u8) -> bool {
+pub(crate) const fn is_trigger(b: u8) -> bool {
     b.is_ascii_digit() || b == b':' || b == b'@'
 }
 
@@ -169,14 +169,21 @@ pub(crate) fn next_trigger(hay: &[u8], from: usize) -> Option<usize> {
         }
         i += 16;
     }
-    while i < n {
-        if is_trigger(hay[i]) {
-            return Some(i);
-        }
-        i += 1;
-    }
-    None
+    hay[i..]
+        .iter()
+        .position(|&b| TRIGGER[usize::from(b)])
+        .map(|p| i + p)
 }
+
+static TRIGGER: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = is_trigger(b as u8);
+        b += 1;
+    }
+    t
+};
 
 #[cfg(test)]
 mod tests {

@@ -81,6 +81,9 @@ enum Custom {
 struct Inner {
     kinds: KindSet,
     keywords: Option<(AhoCorasick, Vec<(Keyword, Kind)>)>,
+    /// The keyword patterns grouped by first byte, for short haystacks where
+    /// a plain loop beats setting up the SIMD search.
+    short: ShortKeywords,
     digits: bool,
     custom: Vec<(String, Custom)>,
 }
@@ -292,10 +295,12 @@ impl ScannerBuilder {
             Kind::IpV4,
             Kind::IpV6,
         ]);
+        let short = ShortKeywords::new(table.iter().map(|(p, _, _)| p.as_bytes()));
         Ok(Scanner {
             inner: Arc::new(Inner {
                 kinds,
                 keywords,
+                short,
                 digits,
                 custom,
             }),
@@ -430,10 +435,13 @@ impl Scanner {
         let mut dg_done = !inner.digits;
         while pos < hay.len() {
             if !kw_done && kw_at.is_none_or(|(s, _, _)| s < pos) {
-                let (ac, _) = inner.keywords.as_ref().expect("keywords present");
-                kw_at = ac
-                    .find(Input::new(hay).span(pos..hay.len()))
-                    .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+                kw_at = if hay.len() - pos < SHORT_HAYSTACK {
+                    inner.short.find(hay, pos)
+                } else {
+                    let (ac, _) = inner.keywords.as_ref().expect("keywords present");
+                    ac.find(Input::new(hay).span(pos..hay.len()))
+                        .map(|m| (m.start(), m.end(), m.pattern().as_usize()))
+                };
                 kw_done = kw_at.is_none();
             }
             if !dg_done && dg_at.is_none_or(|s| s < pos) {
@@ -591,6 +599,48 @@ impl Best {
     }
 }
 
+/// Below this many bytes left, keywords are found by [`ShortKeywords`].
+const SHORT_HAYSTACK: usize = 64;
+
+/// Keyword patterns by their first two bytes, in preference order.
+struct ShortKeywords {
+    /// One bit per two-byte prefix of some pattern (every pattern has at
+    /// least three bytes).
+    pairs: Box<[u64; 1024]>,
+    patterns: Vec<(Box<[u8]>, usize)>,
+}
+
+impl ShortKeywords {
+    fn new<'a>(patterns: impl Iterator<Item = &'a [u8]>) -> ShortKeywords {
+        let mut pairs = Box::new([0u64; 1024]);
+        let patterns: Vec<(Box<[u8]>, usize)> = patterns.enumerate().map(|(id, p)| (p.into(), id)).collect();
+        for (p, _) in &patterns {
+            let k = usize::from(p[0]) << 8 | usize::from(p[1]);
+            pairs[k >> 6] |= 1 << (k & 63);
+        }
+        ShortKeywords { pairs, patterns }
+    }
+
+    /// The leftmost keyword at or after `pos` (the first listed wins at one
+    /// start), as `(start, end, pattern)`.
+    fn find(&self, hay: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
+        let tail = hay.get(pos..)?;
+        for (i, w) in tail.windows(2).enumerate() {
+            let k = usize::from(w[0]) << 8 | usize::from(w[1]);
+            if self.pairs[k >> 6] & (1 << (k & 63)) == 0 {
+                continue;
+            }
+            let at = pos + i;
+            for (p, id) in &self.patterns {
+                if hay[at..].starts_with(p) {
+                    return Some((at, at + p.len(), *id));
+                }
+            }
+        }
+        None
+    }
+}
+
 /// Keeps a non-overlapping subset: longest first, then most specific kind,
 /// then leftmost; answers it in order.
 fn resolve_overlaps(mut all: Vec<Finding>) -> Vec<Finding> {
@@ -663,6 +713,23 @@ mod tests {
             kinds("reach +14155552671@sms.example.com now"),
             [(Kind::Email, "+14155552671@sms.example.com")]
         );
+    }
+
+    #[test]
+    fn short_and_long_haystacks_agree() {
+        let s = Scanner::new();
+        let unit = "x eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl AKIAIOSFODNN7EXAMPLE ghp_";
+        for n in 1..6 {
+            let text = unit.repeat(n);
+            let long = s.scan_str(&text);
+            // Each piece alone is short; together they are long.
+            let pieces: Vec<_> = text
+                .split_inclusive(' ')
+                .flat_map(|p| s.scan_str(p).into_iter().map(|f| f.kind))
+                .collect();
+            assert_eq!(long.iter().map(|f| f.kind).collect::<Vec<_>>(), pieces);
+            assert_eq!(long.len(), 2 * n);
+        }
     }
 
     #[test]

@@ -1,0 +1,291 @@
+//! [`TracePolicy`]: what counts as sensitive in spans and events.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use shroud_core::Redactor;
+
+/// The replacement for the whole value of a sensitive field.
+pub const REDACTED: &str = "[REDACTED]";
+
+/// Field names whose values are always replaced whole, whatever they hold
+/// (matched without regard to case; `*` matches any run of characters).
+pub const DEFAULT_SENSITIVE_FIELDS: &[&str] = &[
+    "*password*",
+    "*passwd*",
+    "*secret*",
+    "*token*",
+    "*authorization*",
+    "*cookie*",
+    "*api_key*",
+    "*apikey*",
+    "*api-key*",
+    "*private_key*",
+    "*credential*",
+    "cvv",
+    "cvc",
+    "pin",
+];
+
+/// Decides what of a recorded value may reach a sink.
+///
+/// Two rules apply to every recorded value, the formatted `message`
+/// included:
+///
+/// - a field whose *name* matches a sensitive pattern
+///   ([`DEFAULT_SENSITIVE_FIELDS`] unless configured) is replaced whole by
+///   `[REDACTED]`;
+/// - every other value is scanned by the [`Redactor`] (all of shroud-core's
+///   detectors by default), which replaces each finding by its kind's
+///   strategy (`[REDACTED:<kind>]` by default).
+///
+/// Numbers are kept as numbers unless they hold a card-like run of digits.
+/// Cheap to clone.
+///
+/// ```
+/// use shroud_trace::TracePolicy;
+///
+/// let policy = TracePolicy::default();
+/// assert_eq!(policy.redact("user_password", "hunter2"), "[REDACTED]");
+/// assert_eq!(policy.redact("note", "mail jane@example.com"), "mail [REDACTED:email]");
+/// assert_eq!(policy.redact("note", "nothing personal"), "nothing personal");
+/// ```
+#[derive(Clone, Debug)]
+pub struct TracePolicy {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    id: usize,
+    redactor: Redactor,
+    sensitive: Vec<Pattern>,
+}
+
+/// A lower-case field-name pattern, compiled to its cheapest test.
+#[derive(Debug)]
+enum Pattern {
+    Exact(String),
+    Contains(String),
+    Prefix(String),
+    Suffix(String),
+    Glob(String),
+}
+
+impl Pattern {
+    fn new(p: String) -> Pattern {
+        let inner = p.trim_matches('*');
+        if inner.contains('*') || inner.is_empty() {
+            return Pattern::Glob(p);
+        }
+        match (p.starts_with('*'), p.ends_with('*')) {
+            (true, true) => Pattern::Contains(inner.to_owned()),
+            (true, false) => Pattern::Suffix(inner.to_owned()),
+            (false, true) => Pattern::Prefix(inner.to_owned()),
+            (false, false) => Pattern::Exact(p),
+        }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        let n = name.as_bytes();
+        match self {
+            Pattern::Exact(p) => name.eq_ignore_ascii_case(p),
+            Pattern::Prefix(p) => n.len() >= p.len() && n[..p.len()].eq_ignore_ascii_case(p.as_bytes()),
+            Pattern::Suffix(p) => {
+                n.len() >= p.len() && n[n.len() - p.len()..].eq_ignore_ascii_case(p.as_bytes())
+            }
+            Pattern::Contains(p) => {
+                let p = p.as_bytes();
+                n.len() >= p.len() && n.windows(p.len()).any(|w| w.eq_ignore_ascii_case(p))
+            }
+            Pattern::Glob(p) => glob(p.as_bytes(), n),
+        }
+    }
+}
+
+impl Default for TracePolicy {
+    fn default() -> Self {
+        TracePolicy::builder().build()
+    }
+}
+
+/// Configures a [`TracePolicy`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct TracePolicyBuilder {
+    redactor: Redactor,
+    sensitive: Vec<String>,
+}
+
+impl TracePolicyBuilder {
+    /// The redactor applied to values (default: every detector, redacted).
+    pub fn redactor(mut self, redactor: Redactor) -> Self {
+        self.redactor = redactor;
+        self
+    }
+
+    /// Replaces the sensitive field-name patterns.
+    pub fn sensitive_fields<I, S>(mut self, patterns: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.sensitive = patterns
+            .into_iter()
+            .map(|p| p.into().to_ascii_lowercase())
+            .collect();
+        self
+    }
+
+    /// Adds one sensitive field-name pattern.
+    pub fn sensitive_field(mut self, pattern: impl Into<String>) -> Self {
+        self.sensitive.push(pattern.into().to_ascii_lowercase());
+        self
+    }
+
+    /// Builds the policy.
+    pub fn build(self) -> TracePolicy {
+        TracePolicy {
+            inner: Arc::new(Inner {
+                id: NEXT_POLICY_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+                redactor: self.redactor,
+                sensitive: self.sensitive.into_iter().map(Pattern::new).collect(),
+            }),
+        }
+    }
+}
+
+impl TracePolicy {
+    /// Starts configuring a policy from the defaults.
+    pub fn builder() -> TracePolicyBuilder {
+        TracePolicyBuilder {
+            redactor: Redactor::default(),
+            sensitive: DEFAULT_SENSITIVE_FIELDS.iter().map(|s| (*s).to_owned()).collect(),
+        }
+    }
+
+    /// The redactor applied to values.
+    pub fn redactor(&self) -> &Redactor {
+        &self.inner.redactor
+    }
+
+    /// Whether a field of this name is replaced whole.
+    pub fn is_sensitive(&self, field: &str) -> bool {
+        self.inner.sensitive.iter().any(|p| p.matches(field))
+    }
+
+    /// [`is_sensitive`](Self::is_sensitive) for the `'static` field names of
+    /// tracing callsites, remembered per thread: the name's address and this
+    /// policy's identify the answer, so each name is matched once.
+    pub(crate) fn is_sensitive_static(&self, field: &'static str) -> bool {
+        let key = (field.as_ptr() as usize, field.len(), self.inner.id);
+        let slot = (key.0 >> 3 ^ key.2 >> 4) % NAME_CACHE;
+        if let Some(hit) = NAMES.with(|c| c.borrow()[slot].filter(|e| e.0 == key).map(|e| e.1)) {
+            return hit;
+        }
+        let answer = self.is_sensitive(field);
+        NAMES.with(|c| c.borrow_mut()[slot] = Some((key, answer)));
+        answer
+    }
+
+    /// What may be shown of `value` recorded under the callsite field `field`.
+    pub(crate) fn redact_static<'a>(&self, field: &'static str, value: &'a str) -> Cow<'a, str> {
+        if self.is_sensitive_static(field) {
+            Cow::Borrowed(REDACTED)
+        } else {
+            self.inner.redactor.redact_str(value)
+        }
+    }
+
+    pub(crate) fn would_change_static(&self, field: &'static str, value: &str) -> bool {
+        self.is_sensitive_static(field) || !self.inner.redactor.scanner().is_clean(value.as_bytes())
+    }
+
+    /// What may be shown of `value` recorded under `field`.
+    pub fn redact<'a>(&self, field: &str, value: &'a str) -> Cow<'a, str> {
+        if self.is_sensitive(field) {
+            Cow::Borrowed(REDACTED)
+        } else {
+            self.inner.redactor.redact_str(value)
+        }
+    }
+
+    /// Whether [`redact`](Self::redact) could change `value` recorded under `field`.
+    pub fn would_change(&self, field: &str, value: &str) -> bool {
+        self.is_sensitive(field) || !self.inner.redactor.scanner().is_clean(value.as_bytes())
+    }
+
+    /// Free text (a failure message, a formatted line) with every finding replaced.
+    pub fn redact_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        self.inner.redactor.redact_str(text)
+    }
+}
+
+const NAME_CACHE: usize = 256;
+
+type NameKey = (usize, usize, usize);
+
+thread_local! {
+    /// A direct-mapped cache of field-name sensitivity keyed by the name's
+    /// address and length and the policy's id (ids are never reused); a
+    /// collision just matches the name again.
+    static NAMES: std::cell::RefCell<[Option<(NameKey, bool)>; NAME_CACHE]> =
+        const { std::cell::RefCell::new([None; NAME_CACHE]) };
+}
+
+static NEXT_POLICY_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+
+/// Case-insensitive glob with `*` only; `pattern` is lower case.
+fn glob(pattern: &[u8], name: &[u8]) -> bool {
+    let (mut p, mut n) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while n < name.len() {
+        if p < pattern.len() && pattern[p] != b'*' && pattern[p] == name[n].to_ascii_lowercase() {
+            p += 1;
+            n += 1;
+        } else if p < pattern.len() && pattern[p] == b'*' {
+            star = Some(p);
+            mark = n;
+            p += 1;
+        } else if let Some(s) = star {
+            p = s + 1;
+            mark += 1;
+            n = mark;
+        } else {
+            return false;
+        }
+    }
+    while p < pattern.len() && pattern[p] == b'*' {
+        p += 1;
+    }
+    p == pattern.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn patterns() {
+        use super::Pattern;
+        let m = |p: &str, n: &str| Pattern::new(p.to_owned()).matches(n);
+        assert!(m("*token*", "ACCESS_TOKEN_ID"));
+        assert!(m("token*", "tokens"));
+        assert!(!m("token*", "my_token"));
+        assert!(m("*token", "my_Token"));
+        assert!(m("pin", "PIN"));
+        assert!(!m("pin", "spin"));
+        assert!(m("a*b", "axxb"));
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob(b"*token*", b"Refresh_Token"));
+        assert!(glob(b"*token*", b"token"));
+        assert!(glob(b"pin", b"PIN"));
+        assert!(!glob(b"pin", b"pinned"));
+        assert!(glob(b"a*b*c", b"axxbyyc"));
+        assert!(!glob(b"a*b*c", b"axxbyy"));
+        assert!(glob(b"*", b""));
+    }
+}

@@ -1,0 +1,273 @@
+//! What each sink receives: fmt (full and JSON) and a custom layer that
+//! records raw field values, behind `RedactingLayer`; and the fmt-level
+//! pieces (`RedactingFields`, `RedactingJson`, `RedactingWriter`) alone.
+
+use std::io;
+use std::sync::{Arc, Mutex};
+
+use shroud_core::{Pseudonymizer, SecretKey};
+use shroud_trace::{
+    Pseudonymous, RedactingFields, RedactingJson, RedactingLayer, RedactingWriter, Sensitive, TracePolicy,
+};
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+use tracing_subscriber::prelude::*;
+use tracing_subscriber::registry::LookupSpan;
+
+const EMAIL: &str = "jane.roe@example.com";
+const CARD: &str = "4111 1111 1111 1111";
+const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+const BEARER: &str = "Bearer abcdefghijklmnopqrstuvwxyz012345";
+const PII: [&str; 4] = [EMAIL, CARD, JWT, "abcdefghijklmnopqrstuvwxyz012345"];
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// A sink that keeps every raw value it is given, as an exporter would.
+#[derive(Clone, Default)]
+struct RawValues(Arc<Mutex<Vec<String>>>);
+
+struct Keep<'a>(&'a mut Vec<String>);
+
+impl Visit for Keep<'_> {
+    fn record_str(&mut self, f: &Field, v: &str) {
+        self.0.push(format!("{}={v}", f.name()));
+    }
+    fn record_debug(&mut self, f: &Field, v: &dyn std::fmt::Debug) {
+        self.0.push(format!("{}={v:?}", f.name()));
+    }
+    fn record_u64(&mut self, f: &Field, v: u64) {
+        self.0.push(format!("{}={v}", f.name()));
+    }
+    fn record_i64(&mut self, f: &Field, v: i64) {
+        self.0.push(format!("{}={v}", f.name()));
+    }
+}
+
+impl<S: Subscriber + for<'a> LookupSpan<'a>> Layer<S> for RawValues {
+    fn on_new_span(&self, attrs: &Attributes<'_>, _: &Id, _: Context<'_, S>) {
+        attrs.record(&mut Keep(&mut self.0.lock().unwrap()));
+    }
+    fn on_record(&self, _: &Id, values: &Record<'_>, _: Context<'_, S>) {
+        values.record(&mut Keep(&mut self.0.lock().unwrap()));
+    }
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        event.record(&mut Keep(&mut self.0.lock().unwrap()));
+    }
+}
+
+fn emit_everything() {
+    let span = tracing::info_span!(
+        "checkout",
+        customer = EMAIL,
+        order = 1234,
+        note = tracing::field::Empty
+    );
+    let _g = span.enter();
+    span.record("note", format!("card {CARD} on file").as_str());
+    tracing::info!(
+        card = CARD,
+        token = JWT,
+        header = BEARER,
+        amount_cents = 1299_u64,
+        region = "eu-west-1",
+        "payment by {EMAIL} with {CARD}"
+    );
+    tracing::warn!(pan = 4111111111111111_u64, user = ?(EMAIL, 7), "debug dump");
+    tracing::error!(
+        error = &io::Error::other(format!("no user {EMAIL}")) as &dyn std::error::Error,
+        "lookup failed"
+    );
+}
+
+fn assert_clean(out: &str) {
+    for v in PII {
+        assert!(!out.contains(v), "{v:?} leaked into:\n{out}");
+    }
+    assert!(!out.contains("4111111111111111"), "card number leaked:\n{out}");
+}
+
+#[test]
+fn fmt_full_sink_sees_only_redacted_values() {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false);
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
+    tracing::subscriber::with_default(subscriber, emit_everything);
+    let text = out.text();
+    assert_clean(&text);
+    // Names and values that are not personal survive.
+    for keep in [
+        "checkout",
+        "order=1234",
+        "amount_cents=1299",
+        "region=\"eu-west-1\"",
+        "payment by",
+        "debug dump",
+    ] {
+        assert!(text.contains(keep), "{keep:?} missing from:\n{text}");
+    }
+    assert!(text.contains("customer=\"[REDACTED:email]\""), "{text}");
+    assert!(text.contains("token=\"[REDACTED]\""), "{text}");
+    assert!(text.contains("card=\"[REDACTED:card]\""), "{text}");
+    assert!(
+        text.contains("payment by [REDACTED:email] with [REDACTED:card]"),
+        "{text}"
+    );
+}
+
+#[test]
+fn fmt_json_sink_sees_only_redacted_values() {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .json()
+        .with_writer(out.clone())
+        .with_current_span(true);
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
+    tracing::subscriber::with_default(subscriber, emit_everything);
+    let text = out.text();
+    assert_clean(&text);
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["fields"]["card"], "[REDACTED:card]");
+    assert_eq!(first["fields"]["amount_cents"], 1299);
+    assert_eq!(first["fields"]["header"], "[REDACTED:bearer]");
+    assert_eq!(first["span"]["customer"], "[REDACTED:email]");
+    assert_eq!(first["span"]["order"], 1234);
+}
+
+#[test]
+fn raw_value_layer_never_sees_pii() {
+    let raw = RawValues::default();
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(raw.clone()));
+    tracing::subscriber::with_default(subscriber, emit_everything);
+    let seen = raw.0.lock().unwrap().join("\n");
+    assert_clean(&seen);
+    assert!(seen.contains("amount_cents=1299"), "{seen}");
+    assert!(seen.contains("note=card [REDACTED:card] on file"), "{seen}");
+    assert!(seen.contains("pan=[REDACTED:card]"), "{seen}");
+    // The same layer without the wrapper sees everything: the test can fail.
+    let bare = RawValues::default();
+    tracing::subscriber::with_default(tracing_subscriber::registry().with(bare.clone()), emit_everything);
+    assert!(bare.0.lock().unwrap().join("\n").contains(EMAIL));
+}
+
+#[test]
+fn wrapped_layer_filtering_is_preserved() {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false);
+    let filtered = RedactingLayer::new(fmt).with_filter(tracing_subscriber::filter::LevelFilter::WARN);
+    let other = RawValues::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(filtered)
+        .with(RedactingLayer::new(other.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(email = EMAIL, "info-level");
+        tracing::warn!(email = EMAIL, "warn-level");
+    });
+    let text = out.text();
+    assert!(
+        !text.contains("info-level") && text.contains("warn-level"),
+        "{text}"
+    );
+    assert_clean(&text);
+    // The sibling without a filter still sees both, redacted.
+    let seen = other.0.lock().unwrap().join("\n");
+    assert!(seen.contains("info-level") && !seen.contains(EMAIL), "{seen}");
+}
+
+#[test]
+fn custom_policy_fields_and_wrappers() {
+    let out = Captured::default();
+    let policy = TracePolicy::builder().sensitive_field("customer_*").build();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false);
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::with_policy(fmt, policy));
+    let keys = Pseudonymizer::new(SecretKey::new("k1", [4u8; 32]).unwrap());
+    let pseudonym = keys.pseudonymize("user", EMAIL.as_bytes());
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(customer_name = "Jane Roe", secret = %Sensitive("s3cr3t-value"), user = %Pseudonymous::new(&keys, "user", EMAIL), "x");
+    });
+    let text = out.text();
+    assert!(
+        !text.contains("Jane Roe") && !text.contains("s3cr3t-value") && !text.contains(EMAIL),
+        "{text}"
+    );
+    assert!(text.contains("customer_name=\"[REDACTED]\""), "{text}");
+    assert!(text.contains(&pseudonym), "{text}");
+}
+
+#[test]
+fn redacting_fields_and_json_format_without_the_wrapper() {
+    let out = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(out.clone())
+        .with_ansi(false)
+        .fmt_fields(RedactingFields::default())
+        .finish();
+    tracing::subscriber::with_default(subscriber, emit_everything);
+    let text = out.text();
+    assert_clean(&text);
+    assert!(
+        text.contains("customer=\"[REDACTED:email]\"") && text.contains("order=1234"),
+        "{text}"
+    );
+
+    let out = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(out.clone())
+        .event_format(RedactingJson::default())
+        .fmt_fields(RedactingFields::default())
+        .finish();
+    tracing::subscriber::with_default(subscriber, emit_everything);
+    let text = out.text();
+    assert_clean(&text);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
+        assert!(v["level"].is_string() && v["fields"].is_object());
+    }
+    let first: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+    assert_eq!(first["fields"]["amount_cents"], 1299);
+    assert_eq!(first["spans"][0]["name"], "checkout");
+}
+
+#[test]
+fn redacting_writer_scrubs_formatted_bytes() {
+    let out = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(RedactingWriter::new(out.clone()))
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(subscriber, emit_everything);
+    let text = out.text();
+    assert_clean(&text);
+    assert!(text.contains("[REDACTED:email]"), "{text}");
+}

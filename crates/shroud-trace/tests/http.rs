@@ -1,0 +1,141 @@
+//! A real axum server on 127.0.0.1 behind shroud's TraceLayer callbacks and
+//! a redacting fmt sink: a request with PII in its path, query, headers and
+//! body leaves nothing personal in the log.
+
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use shroud_core::CallerId;
+use shroud_trace::{RedactingLayer, TracePolicy, http_trace_layer, record_caller};
+use tracing_subscriber::prelude::*;
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+const EMAIL: &str = "jane.roe@example.com";
+const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+
+async fn update(body: String) -> &'static str {
+    record_caller(&CallerId::new("ps1.k1.callerPseudonym"));
+    // A handler that logs what it should not: the body.
+    tracing::info!(body = %body, "updating profile");
+    "ok"
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn request_with_pii_everywhere_leaves_no_pii_in_the_log() {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .json()
+        .with_writer(out.clone())
+        .with_current_span(true);
+    let subscriber = tracing_subscriber::registry()
+        .with(RedactingLayer::new(fmt))
+        .with(tracing_subscriber::filter::LevelFilter::DEBUG);
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = Router::new()
+        .route("/users/{email}/profile", post(update))
+        .route("/health", get(|| async { "up" }))
+        .layer(http_trace_layer(TracePolicy::default()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<bytes::Bytes>>();
+    let body = format!(r#"{{"email":"{EMAIL}","card":"4111 1111 1111 1111","phone":"+1 415 555 2671"}}"#);
+    let req = http::Request::post(format!(
+        "http://{addr}/users/{EMAIL}/profile?email={EMAIL}&ssn=123-45-6789"
+    ))
+    .header("authorization", format!("Bearer {TOKEN}"))
+    .header("x-user-email", EMAIL)
+    .header("cookie", "session=abcdefghijklmnopqrstuvwxyz")
+    .header("content-type", "application/json")
+    .body(Full::new(bytes::Bytes::from(body)))
+    .unwrap();
+    let res = tokio::time::timeout(Duration::from_secs(10), client.request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let _ = res.into_body().collect().await.unwrap();
+    server.abort();
+
+    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    for secret in [
+        EMAIL,
+        TOKEN,
+        "4111 1111 1111 1111",
+        "123-45-6789",
+        "+1 415 555 2671",
+        "abcdefghijklmnopqrstuvwxyz",
+        "jane.roe",
+    ] {
+        assert!(!log.contains(secret), "{secret:?} in log:\n{log}");
+    }
+    // The log still says what happened.
+    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let response = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "response")
+        .expect("a response event");
+    assert_eq!(response["fields"]["http.status"], 200);
+    assert_eq!(response["span"]["http.route"], "/users/{email}/profile");
+    assert_eq!(response["span"]["http.method"], "POST");
+    assert_eq!(response["span"]["caller"], "ps1.k1.callerPseudonym");
+    let handler = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "updating profile")
+        .expect("handler event");
+    assert!(
+        handler["fields"]["body"]
+            .as_str()
+            .unwrap()
+            .contains("[REDACTED:email]"),
+        "{handler}"
+    );
+}
+
+#[test]
+fn paths_without_templates_are_collapsed() {
+    use shroud_trace::collapse_path;
+    let p = TracePolicy::default();
+    assert_eq!(
+        collapse_path(&p, "/users/12345/cards/4111111111111111"),
+        "/users/{id}/cards/{id}"
+    );
+    assert_eq!(
+        collapse_path(&p, "/files/d41d8cd98f00b204e9800998ecf8427e"),
+        "/files/{id}"
+    );
+    assert_eq!(collapse_path(&p, "/a/j%C3%BCrgen/b"), "/a/{id}/b");
+    assert_eq!(collapse_path(&p, "/ip/203.0.113.7"), "/ip/{id}");
+    assert_eq!(collapse_path(&p, "/v2/orders/"), "/v2/orders/");
+    assert_eq!(
+        collapse_path(&p, "/pkg.UserService/GetUser"),
+        "/pkg.UserService/GetUser"
+    );
+}
