@@ -168,7 +168,9 @@ fn numeric_date(value: Option<&Value>) -> Option<i64> {
     match value? {
         Value::Number(n) => n.as_i64().or_else(|| {
             // RFC 7519 NumericDate may carry a fraction; round down.
-            n.as_f64().filter(|f| f.is_finite() && f.abs() < 9.0e15).map(|f| f.floor() as i64)
+            n.as_f64()
+                .filter(|f| f.is_finite() && f.abs() < 9.0e15)
+                .map(|f| f.floor() as i64)
         }),
         _ => None,
     }
@@ -176,7 +178,9 @@ fn numeric_date(value: Option<&Value>) -> Option<i64> {
 
 impl fmt::Debug for Claims {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Claims").field("names", &NamesOnly(&self.map)).finish()
+        f.debug_struct("Claims")
+            .field("names", &NamesOnly(&self.map))
+            .finish()
     }
 }
 
@@ -238,7 +242,13 @@ impl TokenInfo {
         expires_at: Option<i64>,
         encrypted: bool,
     ) -> Self {
-        TokenInfo { alg, kid, issuer, expires_at, encrypted }
+        TokenInfo {
+            alg,
+            kid,
+            issuer,
+            expires_at,
+            encrypted,
+        }
     }
 }
 
@@ -276,7 +286,10 @@ mod tests {
 
     #[test]
     fn roles() {
-        assert_eq!(claims(json!({"roles": ["admin", "ops"]})).roles(), vec!["admin", "ops"]);
+        assert_eq!(
+            claims(json!({"roles": ["admin", "ops"]})).roles(),
+            vec!["admin", "ops"]
+        );
         assert_eq!(claims(json!({"roles": "admin"})).roles(), vec!["admin"]);
         assert!(!claims(json!({"roles": 3})).has_role("admin"));
     }

@@ -39,7 +39,9 @@ pub(crate) fn token_hash(token: &[u8]) -> u128 {
 impl TokenCache {
     pub(crate) fn new(capacity: usize) -> TokenCache {
         let per_shard = capacity.div_ceil(SHARDS).max(1);
-        let shards = (0..SHARDS).map(|_| Mutex::new(HashMap::with_capacity(per_shard.min(1024)))).collect();
+        let shards = (0..SHARDS)
+            .map(|_| Mutex::new(HashMap::with_capacity(per_shard.min(1024))))
+            .collect();
         TokenCache { shards, per_shard }
     }
 
@@ -84,7 +86,10 @@ impl TokenCache {
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.shards.iter().map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).len()).sum()
+        self.shards
+            .iter()
+            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).len())
+            .sum()
     }
 
     pub(crate) fn clear(&self) {

@@ -86,7 +86,7 @@ impl Kty {
 
 /// A verifier prepared for one algorithm.
 enum Prepared {
-    Hmac(hmac::Key),
+    Hmac(Box<hmac::Key>),
     Public(sig::ParsedPublicKey),
 }
 
@@ -182,10 +182,10 @@ impl Key {
     /// `x5c`, `x5u` and `jku` are ignored.
     pub fn from_jwk(jwk: &Value) -> Result<Key, KeyError> {
         let obj = jwk.as_object().ok_or(KeyError::Jwk("not a JSON object"))?;
-        if let Some(u) = obj.get("use") {
-            if u.as_str() != Some("sig") {
-                return Err(KeyError::Jwk("`use` is not `sig`"));
-            }
+        if let Some(u) = obj.get("use")
+            && u.as_str() != Some("sig")
+        {
+            return Err(KeyError::Jwk("`use` is not `sig`"));
         }
         if let Some(ops) = obj.get("key_ops") {
             let ops = ops.as_array().ok_or(KeyError::Jwk("`key_ops` is not an array"))?;
@@ -203,10 +203,18 @@ impl Key {
             Some(Value::String(k)) => Some(k.as_str()),
             Some(_) => return Err(KeyError::Jwk("`kid` is not a string")),
         };
-        let kty = obj.get("kty").and_then(Value::as_str).ok_or(KeyError::Jwk("missing `kty`"))?;
+        let kty = obj
+            .get("kty")
+            .and_then(Value::as_str)
+            .ok_or(KeyError::Jwk("missing `kty`"))?;
         let b64 = |name: &'static str| -> Result<Vec<u8>, KeyError> {
-            let s = obj.get(name).and_then(Value::as_str).ok_or(KeyError::Jwk("missing key member"))?;
-            URL_SAFE_NO_PAD.decode(s).map_err(|_| KeyError::Jwk("key member is not base64url"))
+            let s = obj
+                .get(name)
+                .and_then(Value::as_str)
+                .ok_or(KeyError::Jwk("missing key member"))?;
+            URL_SAFE_NO_PAD
+                .decode(s)
+                .map_err(|_| KeyError::Jwk("key member is not base64url"))
         };
         let key = match kty {
             "oct" => {
@@ -219,7 +227,10 @@ impl Key {
                         .collect::<AlgSet>(),
                 };
                 if algs.is_empty() {
-                    return Err(KeyError::ShortSecret { alg: "HS256", min: 32 });
+                    return Err(KeyError::ShortSecret {
+                        alg: "HS256",
+                        min: 32,
+                    });
                 }
                 Key::prepare(Kty::Oct, Material::Secret(&k), algs)?
             }
@@ -249,7 +260,11 @@ impl Key {
                 point.push(4);
                 point.extend_from_slice(&x);
                 point.extend_from_slice(&y);
-                Key::prepare(kty, Material::Point(&point), alg.map_or(kty.family(), |a| AlgSet::EMPTY.with(a)))?
+                Key::prepare(
+                    kty,
+                    Material::Point(&point),
+                    alg.map_or(kty.family(), |a| AlgSet::EMPTY.with(a)),
+                )?
             }
             "OKP" => {
                 if obj.contains_key("d") {
@@ -278,13 +293,21 @@ impl Key {
             return Err(KeyError::Rejected("no algorithm given"));
         }
         if let Some(bad) = algs.iter().find(|a| !kty.family().contains(*a)) {
-            return Err(KeyError::AlgorithmMismatch { alg: alg_name(bad), kty: kty.name() });
+            return Err(KeyError::AlgorithmMismatch {
+                alg: alg_name(bad),
+                kty: kty.name(),
+            });
         }
         let mut prepared = Vec::with_capacity(algs.iter().count());
         for alg in algs.iter() {
             prepared.push((alg, prepare_one(alg, &material)?));
         }
-        Ok(Key { kid: None, kty, algs, prepared })
+        Ok(Key {
+            kid: None,
+            kty,
+            algs,
+            prepared,
+        })
     }
 
     /// The same key with a key id, matched against the token's `kid` header.
@@ -311,7 +334,9 @@ impl Key {
     /// Verifies `signature` over `message` with `alg`. Returns `false` when
     /// the key is not bound to `alg`.
     pub fn verify(&self, alg: Algorithm, message: &[u8], signature: &[u8]) -> bool {
-        self.prepared.iter().any(|(a, p)| *a == alg && p.verify(message, signature))
+        self.prepared
+            .iter()
+            .any(|(a, p)| *a == alg && p.verify(message, signature))
     }
 }
 
@@ -338,19 +363,24 @@ fn prepare_one(alg: Algorithm, material: &Material<'_>) -> Result<Prepared, KeyE
         (Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512, Material::Secret(secret)) => {
             let min = hmac_min_len(alg);
             if secret.len() < min {
-                return Err(KeyError::ShortSecret { alg: alg_name(alg), min });
+                return Err(KeyError::ShortSecret {
+                    alg: alg_name(alg),
+                    min,
+                });
             }
             let h = match alg {
                 Algorithm::HS256 => hmac::HMAC_SHA256,
                 Algorithm::HS384 => hmac::HMAC_SHA384,
                 _ => hmac::HMAC_SHA512,
             };
-            Ok(Prepared::Hmac(hmac::Key::new(h, secret)))
+            Ok(Prepared::Hmac(Box::new(hmac::Key::new(h, secret))))
         }
         (_, Material::RsaDer(der)) if rsa_params.is_some() => {
             let params = rsa_params.unwrap_or(&sig::RSA_PKCS1_2048_8192_SHA256);
             check_rsa_size(der.len() * 8 >= 2048)?;
-            Ok(Prepared::Public(sig::ParsedPublicKey::new(params, der).map_err(rejected)?))
+            Ok(Prepared::Public(
+                sig::ParsedPublicKey::new(params, der).map_err(rejected)?,
+            ))
         }
         (_, Material::RsaComponents { n, e }) if rsa_params.is_some() => {
             let params = rsa_params.unwrap_or(&sig::RSA_PKCS1_2048_8192_SHA256);
@@ -358,28 +388,35 @@ fn prepare_one(alg: Algorithm, material: &Material<'_>) -> Result<Prepared, KeyE
             let e = strip_zeros(e);
             check_rsa_size(n.len() * 8 >= 2048 && n.len() * 8 <= 8192)?;
             // e must be odd and at least 3.
-            let e_ok = !e.is_empty() && e.len() <= 8 && e[e.len() - 1] & 1 == 1 && !(e.len() == 1 && e[0] < 3);
+            let e_ok =
+                !e.is_empty() && e.len() <= 8 && e[e.len() - 1] & 1 == 1 && !(e.len() == 1 && e[0] < 3);
             if !e_ok {
                 return Err(KeyError::Rejected("RSA public exponent is invalid"));
             }
             let comps = sig::RsaPublicKeyComponents { n, e };
-            Ok(Prepared::Public(comps.to_parsed_public_key(params).map_err(rejected)?))
+            Ok(Prepared::Public(
+                comps.to_parsed_public_key(params).map_err(rejected)?,
+            ))
         }
-        (Algorithm::ES256, Material::Point(p)) => {
-            Ok(Prepared::Public(sig::ParsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, p).map_err(rejected)?))
-        }
-        (Algorithm::ES384, Material::Point(p)) => {
-            Ok(Prepared::Public(sig::ParsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, p).map_err(rejected)?))
-        }
-        (Algorithm::EdDSA, Material::Point(p)) => {
-            Ok(Prepared::Public(sig::ParsedPublicKey::new(&sig::ED25519, p).map_err(rejected)?))
-        }
+        (Algorithm::ES256, Material::Point(p)) => Ok(Prepared::Public(
+            sig::ParsedPublicKey::new(&sig::ECDSA_P256_SHA256_FIXED, p).map_err(rejected)?,
+        )),
+        (Algorithm::ES384, Material::Point(p)) => Ok(Prepared::Public(
+            sig::ParsedPublicKey::new(&sig::ECDSA_P384_SHA384_FIXED, p).map_err(rejected)?,
+        )),
+        (Algorithm::EdDSA, Material::Point(p)) => Ok(Prepared::Public(
+            sig::ParsedPublicKey::new(&sig::ED25519, p).map_err(rejected)?,
+        )),
         _ => Err(KeyError::Rejected("the key does not fit its algorithm")),
     }
 }
 
 fn check_rsa_size(ok: bool) -> Result<(), KeyError> {
-    if ok { Ok(()) } else { Err(KeyError::Rejected("RSA modulus must be 2048-8192 bits")) }
+    if ok {
+        Ok(())
+    } else {
+        Err(KeyError::Rejected("RSA modulus must be 2048-8192 bits"))
+    }
 }
 
 fn strip_zeros(b: &[u8]) -> &[u8] {
@@ -413,7 +450,9 @@ pub const MAX_TRIED: usize = 8;
 impl KeySet {
     /// A key set from keys.
     pub fn new(keys: impl IntoIterator<Item = Key>) -> KeySet {
-        KeySet { keys: keys.into_iter().take(MAX_KEYS).collect() }
+        KeySet {
+            keys: keys.into_iter().take(MAX_KEYS).collect(),
+        }
     }
 
     /// Parses a JWKS document (`{"keys": [...]}`). Keys that cannot verify
@@ -426,7 +465,10 @@ impl KeySet {
         }
         let doc: Map<String, Value> =
             serde_json::from_slice(json).map_err(|_| KeyError::Jwks("not a JSON object"))?;
-        let keys = doc.get("keys").and_then(Value::as_array).ok_or(KeyError::Jwks("missing `keys` array"))?;
+        let keys = doc
+            .get("keys")
+            .and_then(Value::as_array)
+            .ok_or(KeyError::Jwks("missing `keys` array"))?;
         let mut out = Vec::new();
         for jwk in keys.iter() {
             if out.len() == MAX_KEYS {
@@ -489,7 +531,10 @@ mod tests {
         assert!(Key::hmac(SECRET, Algorithm::HS256).is_ok());
         assert_eq!(
             Key::hmac(SECRET, Algorithm::HS384).unwrap_err(),
-            KeyError::ShortSecret { alg: "HS384", min: 48 }
+            KeyError::ShortSecret {
+                alg: "HS384",
+                min: 48
+            }
         );
         assert!(Key::hmac(&SECRET[..31], Algorithm::HS256).is_err());
     }
@@ -498,7 +543,10 @@ mod tests {
     fn hmac_key_refuses_asymmetric_alg() {
         assert!(matches!(
             Key::hmac(SECRET, Algorithm::RS256),
-            Err(KeyError::AlgorithmMismatch { alg: "RS256", kty: "oct" })
+            Err(KeyError::AlgorithmMismatch {
+                alg: "RS256",
+                kty: "oct"
+            })
         ));
     }
 
@@ -515,7 +563,10 @@ mod tests {
     fn jwk_oct_algorithms_follow_length() {
         let k = URL_SAFE_NO_PAD.encode([7u8; 48]);
         let key = Key::from_jwk(&json!({"kty": "oct", "k": k, "kid": "a"})).unwrap();
-        assert_eq!(key.algorithms(), AlgSet::from_iter([Algorithm::HS256, Algorithm::HS384]));
+        assert_eq!(
+            key.algorithms(),
+            AlgSet::from_iter([Algorithm::HS256, Algorithm::HS384])
+        );
         assert_eq!(key.kid(), Some("a"));
         let short = URL_SAFE_NO_PAD.encode([7u8; 16]);
         assert!(Key::from_jwk(&json!({"kty": "oct", "k": short})).is_err());

@@ -21,7 +21,12 @@ pub(crate) const MAX_SIGNATURE: usize = 1024;
 /// A compact token split at its dots.
 pub(crate) enum Compact<'a> {
     /// `header.payload.signature`
-    Jws { header: &'a [u8], payload: &'a [u8], signature: &'a [u8], signing_input: &'a [u8] },
+    Jws {
+        header: &'a [u8],
+        payload: &'a [u8],
+        signature: &'a [u8],
+        signing_input: &'a [u8],
+    },
     /// Five parts: an encrypted token (JWE). Decryption slots in here.
     Jwe,
 }
@@ -101,7 +106,11 @@ pub(crate) fn header(encoded: &[u8]) -> Result<Header, Rejection> {
     }
     let alg = raw.alg.ok_or(Rejection::Malformed)?;
     let alg = parse_alg(&alg).ok_or(Rejection::AlgorithmNotAllowed)?;
-    Ok(Header { alg, kid: raw.kid.map(|k| k.into()), typ: raw.typ.map(|t| t.into()) })
+    Ok(Header {
+        alg,
+        kid: raw.kid.map(|k| k.into()),
+        typ: raw.typ.map(|t| t.into()),
+    })
 }
 
 /// Decodes the payload into a JSON object.
@@ -118,7 +127,9 @@ pub(crate) fn signature(encoded: &[u8], buf: &mut [u8; MAX_SIGNATURE]) -> Result
     if encoded.len() > MAX_SIGNATURE * 4 / 3 + 4 {
         return Err(Rejection::BadSignature);
     }
-    URL_SAFE_NO_PAD.decode_slice(encoded, buf).map_err(|_| Rejection::Malformed)
+    URL_SAFE_NO_PAD
+        .decode_slice(encoded, buf)
+        .map_err(|_| Rejection::Malformed)
 }
 
 #[cfg(test)]
@@ -132,7 +143,14 @@ mod tests {
 
     #[test]
     fn split_counts_parts() {
-        assert!(matches!(split(b"a.b.c"), Ok(Compact::Jws { header: b"a", payload: b"b", .. })));
+        assert!(matches!(
+            split(b"a.b.c"),
+            Ok(Compact::Jws {
+                header: b"a",
+                payload: b"b",
+                ..
+            })
+        ));
         assert!(matches!(split(b"a.b.c.d.e"), Ok(Compact::Jwe)));
         for bad in [&b"abc"[..], b"a.b", b"a.b.c.d", b"a.b.c.d.e.f", b""] {
             assert!(split(bad).is_err());
@@ -143,8 +161,14 @@ mod tests {
     fn header_refusals() {
         let cases = [
             (r#"{"alg":"none"}"#, Rejection::AlgorithmNotAllowed),
-            (r#"{"alg":"HS256","crit":["exp"],"exp":1}"#, Rejection::CriticalHeader),
-            (r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#, Rejection::CriticalHeader),
+            (
+                r#"{"alg":"HS256","crit":["exp"],"exp":1}"#,
+                Rejection::CriticalHeader,
+            ),
+            (
+                r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#,
+                Rejection::CriticalHeader,
+            ),
             (r#"{"alg":"HS256","b64":false}"#, Rejection::CriticalHeader),
             (r#"{"alg":"HS256","zip":"DEF"}"#, Rejection::Malformed),
             (r#"{"alg":"HS256","enc":"A128GCM"}"#, Rejection::Malformed),
@@ -156,7 +180,10 @@ mod tests {
         for (json, want) in cases {
             assert_eq!(header(enc(json).as_bytes()).unwrap_err(), want, "{json}");
         }
-        assert_eq!(header(b"eyJhbGciOiJIUzI1NiJ9=").unwrap_err(), Rejection::Malformed);
+        assert_eq!(
+            header(b"eyJhbGciOiJIUzI1NiJ9=").unwrap_err(),
+            Rejection::Malformed
+        );
     }
 
     #[test]

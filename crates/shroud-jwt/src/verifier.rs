@@ -74,9 +74,10 @@ impl KeySource {
 
     fn algorithms(&self) -> AlgSet {
         match self {
-            KeySource::Static(set) => set.keys().iter().fold(AlgSet::EMPTY, |a, k| {
-                k.algorithms().iter().fold(a, AlgSet::with)
-            }),
+            KeySource::Static(set) => set
+                .keys()
+                .iter()
+                .fold(AlgSet::EMPTY, |a, k| k.algorithms().iter().fold(a, AlgSet::with)),
             #[cfg(feature = "jwks-http")]
             KeySource::Remote(_) => AlgSet::asymmetric(),
         }
@@ -96,13 +97,21 @@ pub struct TrustedIssuer {
 impl TrustedIssuer {
     /// Tokens whose `iss` is exactly `iss`.
     pub fn new(iss: impl AsRef<str>) -> TrustedIssuer {
-        TrustedIssuer { iss: Some(Arc::from(iss.as_ref())), keys: None, audiences: None }
+        TrustedIssuer {
+            iss: Some(Arc::from(iss.as_ref())),
+            keys: None,
+            audiences: None,
+        }
     }
 
     /// Tokens with any or no `iss`: for a single issuer whose keys alone
     /// decide. Tried only when no issuer matches the token's `iss` exactly.
     pub fn any() -> TrustedIssuer {
-        TrustedIssuer { iss: None, keys: None, audiences: None }
+        TrustedIssuer {
+            iss: None,
+            keys: None,
+            audiences: None,
+        }
     }
 
     /// The issuer's keys.
@@ -141,7 +150,9 @@ impl TrustedIssuer {
 
 impl fmt::Debug for TrustedIssuer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TrustedIssuer").field("iss", &self.iss).finish_non_exhaustive()
+        f.debug_struct("TrustedIssuer")
+            .field("iss", &self.iss)
+            .finish_non_exhaustive()
     }
 }
 
@@ -190,7 +201,15 @@ pub struct Verifier {
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Verifier")
-            .field("issuers", &self.inner.issuers.iter().map(|i| i.iss.as_deref()).collect::<Vec<_>>())
+            .field(
+                "issuers",
+                &self
+                    .inner
+                    .issuers
+                    .iter()
+                    .map(|i| i.iss.as_deref())
+                    .collect::<Vec<_>>(),
+            )
             .field("algorithms", &self.inner.algorithms)
             .field("leeway", &self.inner.leeway)
             .finish_non_exhaustive()
@@ -230,7 +249,9 @@ impl Verifier {
     fn now(&self) -> i64 {
         match &self.inner.clock {
             Some(clock) => clock(),
-            None => SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64),
+            None => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
         }
     }
 
@@ -329,22 +350,21 @@ impl Verifier {
         let issuers = &self.inner.issuers;
         let (claims, info) = cache.get(key, now, |i| issuers.get(i).map(|e| e.keys.generation()))?;
         // Revalidate time-bound claims against the current clock.
-        if let Some(nbf) = claims.nbf() {
-            if now + self.inner.leeway < nbf {
-                return None;
-            }
+        if let Some(nbf) = claims.nbf()
+            && now + self.inner.leeway < nbf
+        {
+            return None;
         }
         Some(Verified { claims, info })
     }
 
     fn issuer_for_refresh(&self, token: &[u8]) -> usize {
         // Re-derive the issuer index cheaply (only on the rare refresh path).
-        if let Ok(Compact::Jws { payload, .. }) = token::split(token) {
-            if let Ok(claims) = token::payload(payload) {
-                if let Ok(i) = self.select_issuer(&claims) {
-                    return i;
-                }
-            }
+        if let Ok(Compact::Jws { payload, .. }) = token::split(token)
+            && let Ok(claims) = token::payload(payload)
+            && let Ok(i) = self.select_issuer(&claims)
+        {
+            return i;
         }
         0
     }
@@ -356,12 +376,15 @@ impl Verifier {
             Some(Value::String(s)) => Some(s.as_str()),
             Some(_) => return Err(Rejection::InvalidClaim),
         };
-        if let Some(iss) = iss {
-            if let Some(i) = issuers.iter().position(|e| e.iss.as_deref() == Some(iss)) {
-                return Ok(i);
-            }
+        if let Some(iss) = iss
+            && let Some(i) = issuers.iter().position(|e| e.iss.as_deref() == Some(iss))
+        {
+            return Ok(i);
         }
-        issuers.iter().position(|e| e.iss.is_none()).ok_or(Rejection::UnknownIssuer)
+        issuers
+            .iter()
+            .position(|e| e.iss.is_none())
+            .ok_or(Rejection::UnknownIssuer)
     }
 
     /// `Err(None)` asks for a key refresh.
@@ -373,9 +396,12 @@ impl Verifier {
     ) -> Result<(Verified, usize), Option<Rejection>> {
         let inner = &*self.inner;
         let (header, payload, signature, signing_input) = match token::split(token)? {
-            Compact::Jws { header, payload, signature, signing_input } => {
-                (header, payload, signature, signing_input)
-            }
+            Compact::Jws {
+                header,
+                payload,
+                signature,
+                signing_input,
+            } => (header, payload, signature, signing_input),
             // The seam for encrypted tokens: a JWE is decrypted here into the
             // compact JWS it carries, which then goes through the same steps
             // with `encrypted = true`. This verifier holds no decryption key.
@@ -394,7 +420,13 @@ impl Verifier {
         let map = token::payload(payload)?;
         let issuer = self.select_issuer(&map)?;
         let entry = &inner.issuers[issuer];
-        let keys = entry.keys.current().ok_or(Rejection::KeysUnavailable)?;
+        let remote = !matches!(entry.keys, KeySource::Static(_));
+        let keys = match entry.keys.current() {
+            Some(keys) => keys,
+            // Nothing loaded yet (or too stale to serve): wait for a fetch once.
+            None if remote && !refreshed => return Err(None),
+            None => return Err(Some(Rejection::KeysUnavailable)),
+        };
 
         let mut sig_buf = [0u8; MAX_SIGNATURE];
         let sig_len = token::signature(signature, &mut sig_buf)?;
@@ -412,8 +444,11 @@ impl Verifier {
         let key = match verified_by {
             Some(k) => k,
             None if !tried => {
-                let remote = !matches!(entry.keys, KeySource::Static(_));
-                return Err(if remote && !refreshed { None } else { Some(Rejection::UnknownKey) });
+                return Err(if remote && !refreshed {
+                    None
+                } else {
+                    Some(Rejection::UnknownKey)
+                });
             }
             None => return Err(Some(Rejection::BadSignature)),
         };
@@ -453,10 +488,10 @@ impl Verifier {
                 return Err(Rejection::IssuedInFuture);
             }
         }
-        if let Some(iss) = &entry.iss {
-            if claims.iss() != Some(&**iss) {
-                return Err(Rejection::UnknownIssuer);
-            }
+        if let Some(iss) = &entry.iss
+            && claims.iss() != Some(&**iss)
+        {
+            return Err(Rejection::UnknownIssuer);
         }
         let audiences = entry.audiences.as_ref().unwrap_or(&inner.audiences);
         if !audiences.is_empty() {
@@ -538,7 +573,9 @@ impl Default for VerifierBuilder {
 
 impl fmt::Debug for VerifierBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifierBuilder").field("issuers", &self.issuers).finish_non_exhaustive()
+        f.debug_struct("VerifierBuilder")
+            .field("issuers", &self.issuers)
+            .finish_non_exhaustive()
     }
 }
 
@@ -635,13 +672,21 @@ impl VerifierBuilder {
         }
         let mut issuers = Vec::with_capacity(self.issuers.len());
         for t in self.issuers {
-            let keys = t.keys.ok_or(ConfigError::Invalid("trusted issuer without keys"))?;
+            let keys = t
+                .keys
+                .ok_or(ConfigError::Invalid("trusted issuer without keys"))?;
             if issuers.iter().any(|e: &IssuerEntry| e.iss == t.iss) {
                 return Err(ConfigError::DuplicateIssuer);
             }
-            issuers.push(IssuerEntry { iss: t.iss, keys, audiences: t.audiences });
+            issuers.push(IssuerEntry {
+                iss: t.iss,
+                keys,
+                audiences: t.audiences,
+            });
         }
-        let usable = issuers.iter().fold(AlgSet::EMPTY, |a, e| e.keys.algorithms().iter().fold(a, AlgSet::with));
+        let usable = issuers.iter().fold(AlgSet::EMPTY, |a, e| {
+            e.keys.algorithms().iter().fold(a, AlgSet::with)
+        });
         let algorithms = self.algorithms.unwrap_or(usable).intersect(AlgSet::all());
         if algorithms.intersect(usable).is_empty() {
             return Err(ConfigError::NoAlgorithm);
