@@ -10,9 +10,9 @@ use shroud_core::{Claims, TokenInfo};
 
 use crate::alg::{AlgSet, alg_name};
 use crate::cache::{Entry, TokenCache, token_hash};
-use crate::key::{Key, KeySet};
+use crate::key::{Key, KeySet, SignatureError};
 use crate::rejection::Rejection;
-use crate::token::{self, Compact, MAX_SIGNATURE};
+use crate::token::{self, Compact};
 
 /// The default token size cap, in bytes, checked before any decoding.
 pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
@@ -428,29 +428,12 @@ impl Verifier {
             None => return Err(Some(Rejection::KeysUnavailable)),
         };
 
-        let mut sig_buf = [0u8; MAX_SIGNATURE];
-        let sig_len = token::signature(signature, &mut sig_buf)?;
-        let sig = &sig_buf[..sig_len];
         let kid = header.kid.as_deref();
-        let mut tried = false;
-        let mut verified_by = None;
-        for key in keys.candidates(kid, header.alg) {
-            tried = true;
-            if key.verify(header.alg, signing_input, sig) {
-                verified_by = Some(key);
-                break;
-            }
-        }
-        let key = match verified_by {
-            Some(k) => k,
-            None if !tried => {
-                return Err(if remote && !refreshed {
-                    None
-                } else {
-                    Some(Rejection::UnknownKey)
-                });
-            }
-            None => return Err(Some(Rejection::BadSignature)),
+        let key = match keys.check_signature(header.alg, kid, signing_input, signature) {
+            Ok(key) => key,
+            Err(SignatureError::NoKey) if remote && !refreshed => return Err(None),
+            Err(SignatureError::NoKey) => return Err(Some(Rejection::UnknownKey)),
+            Err(SignatureError::Rejected(r)) => return Err(Some(r)),
         };
 
         let claims = Claims::new(map);
