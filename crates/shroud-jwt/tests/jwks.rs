@@ -44,7 +44,10 @@ impl Jwks {
 }
 
 async fn jwks_server(max_age: u64) -> (Jwks, SocketAddr) {
-    let state = Jwks { doc: Arc::new(Mutex::new((StatusCode::OK, String::new()))), hits: Arc::default() };
+    let state = Jwks {
+        doc: Arc::new(Mutex::new((StatusCode::OK, String::new()))),
+        hits: Arc::default(),
+    };
     let app = Router::new()
         .route(
             "/jwks.json",
@@ -80,7 +83,10 @@ async fn api(jwks: RemoteJwks) -> SocketAddr {
         .build()
         .unwrap();
     let app = Router::new()
-        .route("/", get(|c: VerifiedClaims| async move { c.sub().unwrap_or_default().to_owned() }))
+        .route(
+            "/",
+            get(|c: VerifiedClaims| async move { c.sub().unwrap_or_default().to_owned() }),
+        )
         .layer(JwtLayer::new(verifier));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -94,7 +100,10 @@ async fn call(addr: SocketAddr, token: &str) -> StatusCode {
         .header("authorization", format!("Bearer {token}"))
         .body(Full::default())
         .unwrap();
-    let res = tokio::time::timeout(Duration::from_secs(10), client.request(req)).await.unwrap().unwrap();
+    let res = tokio::time::timeout(Duration::from_secs(10), client.request(req))
+        .await
+        .unwrap()
+        .unwrap();
     let status = res.status();
     let _ = res.into_body().collect().await;
     status
@@ -135,7 +144,11 @@ async fn rotation_a_then_a_b_then_b() {
     // During the overlap no request fails, concurrent or not.
     let mut tasks = Vec::new();
     for i in 0..40 {
-        let t = if i % 2 == 0 { token_a.clone() } else { token_b.clone() };
+        let t = if i % 2 == 0 {
+            token_a.clone()
+        } else {
+            token_b.clone()
+        };
         tasks.push(tokio::spawn(async move { call(addr, &t).await }));
     }
     for t in tasks {
@@ -145,7 +158,10 @@ async fn rotation_a_then_a_b_then_b() {
     // A is withdrawn: once the set is refreshed (max-age=1), A is refused,
     // even though its verification was cached; B keeps working.
     server.set(&[rsa2().jwk("B")]);
-    let refused = eventually(Duration::from_secs(6), || async { call(addr, &token_a).await == StatusCode::UNAUTHORIZED }).await;
+    let refused = eventually(Duration::from_secs(6), || async {
+        call(addr, &token_a).await == StatusCode::UNAUTHORIZED
+    })
+    .await;
     assert!(refused, "tokens signed by a withdrawn key must be refused");
     for _ in 0..5 {
         assert_eq!(call(addr, &token_a).await, StatusCode::UNAUTHORIZED);
@@ -167,12 +183,25 @@ async fn outage_keeps_serving_cached_keys() {
     let before = server.hits();
     // Several refresh periods pass with the JWKS down: the cached keys serve.
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    assert!(server.hits() > before, "refreshes were attempted during the outage");
+    assert!(
+        server.hits() > before,
+        "refreshes were attempted during the outage"
+    );
     assert_eq!(call(addr, &token).await, StatusCode::OK);
-    let fresh = ec().token("E", &json!({"iss": "https://id.example", "sub": "other", "exp": now() + 60}));
-    assert_eq!(call(addr, &fresh).await, StatusCode::OK, "not only cached verifications");
+    let fresh = ec().token(
+        "E",
+        &json!({"iss": "https://id.example", "sub": "other", "exp": now() + 60}),
+    );
+    assert_eq!(
+        call(addr, &fresh).await,
+        StatusCode::OK,
+        "not only cached verifications"
+    );
     // An unknown kid during the outage is refused (fail closed).
-    assert_eq!(call(addr, &ed().token("Z", &claims())).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        call(addr, &ed().token("Z", &claims())).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,8 +209,14 @@ async fn no_keys_ever_loaded_fails_closed() {
     let (server, jwks_addr) = jwks_server(60).await;
     server.fail();
     let jwks = remote(jwks_addr);
-    let verifier = Verifier::builder().issuer(TrustedIssuer::new("https://id.example").jwks(jwks)).build().unwrap();
-    let err = verifier.verify_async(&ec().token("E", &claims())).await.unwrap_err();
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .build()
+        .unwrap();
+    let err = verifier
+        .verify_async(&ec().token("E", &claims()))
+        .await
+        .unwrap_err();
     assert_eq!(err, Rejection::KeysUnavailable);
 }
 
@@ -215,8 +250,15 @@ async fn concurrent_misses_share_one_fetch_and_refetches_are_rate_limited() {
     // Unknown kids do not make the verifier hammer the JWKS endpoint.
     let before = server.hits();
     for _ in 0..10 {
-        let err = verifier.verify_async(&ed().token("unknown", &claims())).await.unwrap_err();
+        let err = verifier
+            .verify_async(&ed().token("unknown", &claims()))
+            .await
+            .unwrap_err();
         assert_eq!(err, Rejection::UnknownKey);
     }
-    assert!(server.hits() - before <= 1, "at most one refetch per interval: {}", server.hits() - before);
+    assert!(
+        server.hits() - before <= 1,
+        "at most one refetch per interval: {}",
+        server.hits() - before
+    );
 }
