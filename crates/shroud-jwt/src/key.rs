@@ -568,7 +568,8 @@ impl KeySet {
         else {
             return Err(crate::Rejection::EncryptedToken);
         };
-        let header = token::header(header)?;
+        let mut header_buf = token::HeaderBuf::new();
+        let header = token::header(header, &mut header_buf)?;
         let payload = token::b64(payload)?;
         match self.check_signature(header.alg, header.kid.as_deref(), signing_input, signature) {
             Ok(_) => Ok(payload),

@@ -69,15 +69,16 @@ struct RawHeader<'a> {
     enc: Option<IgnoredAny>,
 }
 
-/// The protected header of a JWS, as far as shroud reads it.
+/// The protected header of a JWS, as far as shroud reads it, borrowed from
+/// the decoding buffer.
 ///
 /// `jku`, `x5u`, `jwk` and `x5c` are never read: keys come only from the
 /// configured key sets.
 #[derive(Debug)]
-pub(crate) struct Header {
+pub(crate) struct Header<'a> {
     pub(crate) alg: Algorithm,
-    pub(crate) kid: Option<Box<str>>,
-    pub(crate) typ: Option<Box<str>>,
+    pub(crate) kid: Option<Cow<'a, str>>,
+    pub(crate) typ: Option<Cow<'a, str>>,
 }
 
 pub(crate) fn b64(input: &[u8]) -> Result<Vec<u8>, Rejection> {
@@ -88,16 +89,40 @@ fn is_object(json: &[u8]) -> bool {
     json.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) == Some(&b'{')
 }
 
+/// Scratch space for decoding a header: on the stack for ordinary headers,
+/// on the heap for large ones.
+pub(crate) struct HeaderBuf {
+    stack: [u8; 512],
+    heap: Vec<u8>,
+}
+
+impl HeaderBuf {
+    pub(crate) fn new() -> Self {
+        HeaderBuf {
+            stack: [0; 512],
+            heap: Vec::new(),
+        }
+    }
+}
+
 /// Decodes and checks the header: a JSON object with a supported `alg`, no
 /// `crit` (shroud understands no extension, so any is refused, RFC 7515
 /// §4.1.11), no `b64` (RFC 7797 unencoded payloads are not accepted), no `zip`
 /// and no `enc` in a JWS.
-pub(crate) fn header(encoded: &[u8]) -> Result<Header, Rejection> {
-    let json = b64(encoded)?;
-    if !is_object(&json) {
+pub(crate) fn header<'b>(encoded: &[u8], buf: &'b mut HeaderBuf) -> Result<Header<'b>, Rejection> {
+    let json: &'b [u8] = if encoded.len() <= 680 {
+        let n = URL_SAFE_NO_PAD
+            .decode_slice(encoded, &mut buf.stack)
+            .map_err(|_| Rejection::Malformed)?;
+        &buf.stack[..n]
+    } else {
+        buf.heap = b64(encoded)?;
+        &buf.heap
+    };
+    if !is_object(json) {
         return Err(Rejection::Malformed);
     }
-    let raw: RawHeader<'_> = serde_json::from_slice(&json).map_err(|_| Rejection::Malformed)?;
+    let raw: RawHeader<'b> = serde_json::from_slice(json).map_err(|_| Rejection::Malformed)?;
     if raw.crit.is_some() || raw.b64.is_some() {
         return Err(Rejection::CriticalHeader);
     }
@@ -108,8 +133,8 @@ pub(crate) fn header(encoded: &[u8]) -> Result<Header, Rejection> {
     let alg = parse_alg(&alg).ok_or(Rejection::AlgorithmNotAllowed)?;
     Ok(Header {
         alg,
-        kid: raw.kid.map(|k| k.into()),
-        typ: raw.typ.map(|t| t.into()),
+        kid: raw.kid,
+        typ: raw.typ,
     })
 }
 
@@ -178,24 +203,38 @@ mod tests {
             (r#"{"alg":5}"#, Rejection::Malformed),
         ];
         for (json, want) in cases {
-            assert_eq!(header(enc(json).as_bytes()).unwrap_err(), want, "{json}");
+            assert_eq!(
+                header(enc(json).as_bytes(), &mut HeaderBuf::new()).unwrap_err(),
+                want,
+                "{json}"
+            );
         }
         assert_eq!(
-            header(b"eyJhbGciOiJIUzI1NiJ9=").unwrap_err(),
+            header(b"eyJhbGciOiJIUzI1NiJ9=", &mut HeaderBuf::new()).unwrap_err(),
             Rejection::Malformed
         );
     }
 
     #[test]
     fn header_reads_kid_and_typ_and_ignores_key_urls() {
+        let mut buf = HeaderBuf::new();
         let h = header(
             enc(r#"{"alg":"ES256","kid":"k\u0031","typ":"at+jwt","jku":"https://evil","jwk":{"kty":"oct"}}"#)
                 .as_bytes(),
+            &mut buf,
         )
         .unwrap();
         assert_eq!(h.alg, Algorithm::ES256);
         assert_eq!(h.kid.as_deref(), Some("k1"));
         assert_eq!(h.typ.as_deref(), Some("at+jwt"));
+    }
+
+    #[test]
+    fn large_headers_decode_on_the_heap() {
+        let json = format!(r#"{{"alg":"HS256","kid":"{}"}}"#, "k".repeat(2000));
+        let mut buf = HeaderBuf::new();
+        let h = header(enc(&json).as_bytes(), &mut buf).unwrap();
+        assert_eq!(h.kid.map(|k| k.len()), Some(2000));
     }
 
     #[test]
@@ -210,7 +249,7 @@ mod tests {
         #[test]
         fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
             if let Ok(Compact::Jws { header: h, payload: p, signature: s, .. }) = split(&bytes) {
-                let _ = header(h);
+                let _ = header(h, &mut HeaderBuf::new());
                 let _ = payload(p);
                 let mut buf = [0u8; MAX_SIGNATURE];
                 let _ = signature(s, &mut buf);
@@ -219,7 +258,7 @@ mod tests {
 
         #[test]
         fn never_panics_on_json_like(s in "\\{(\"[a-z]{1,4}\":(\"[A-Za-z0-9]{0,6}\"|[0-9]{1,3}|\\[\\]|null),?){0,5}\\}") {
-            let _ = header(enc(&s).as_bytes());
+            let _ = header(enc(&s).as_bytes(), &mut HeaderBuf::new());
             let _ = payload(enc(&s).as_bytes());
         }
     }

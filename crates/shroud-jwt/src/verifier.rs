@@ -407,7 +407,8 @@ impl Verifier {
             // with `encrypted = true`. This verifier holds no decryption key.
             Compact::Jwe => return Err(Some(Rejection::EncryptedToken)),
         };
-        let header = token::header(header)?;
+        let mut header_buf = token::HeaderBuf::new();
+        let header = token::header(header, &mut header_buf)?;
         if !inner.algorithms.contains(header.alg) {
             return Err(Some(Rejection::AlgorithmNotAllowed));
         }
