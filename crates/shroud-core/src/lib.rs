@@ -26,12 +26,14 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod caller;
+mod claims;
 mod detect;
 mod key;
 mod redactor;
 mod strategy;
 
 pub use caller::CallerId;
+pub use claims::{Claims, NotAnObject, TokenInfo};
 pub use detect::{CustomId, Finding, Kind, LiteralOptions, Scanner, ScannerBuilder, ScannerError};
 pub use key::{KeyError, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SecretKey};
 pub use redactor::{Redactor, RedactorBuilder};

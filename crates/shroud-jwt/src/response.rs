@@ -1,0 +1,209 @@
+//! The responses sent when a request is refused: RFC 6750 challenges with an
+//! RFC 9457 problem body for HTTP, trailers-only status for gRPC.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{HeaderValue, Response, StatusCode};
+
+use crate::rejection::{BearerError, Rejection};
+use crate::verifier::ConfigError;
+
+/// What the refused request was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestKind {
+    /// The request is gRPC (`content-type: application/grpc*`).
+    pub grpc: bool,
+}
+
+/// Builds the response for a refused request.
+///
+/// The default, [`DefaultRejection`], answers as RFC 6750 and gRPC require.
+/// Implement this (or pass a closure `Fn(&Rejection, RequestKind) ->
+/// Response<Bytes>`) to change it; the layer still adds the [`Rejection`] to
+/// the response extensions and logs its code. Whatever the response, do not
+/// put the token or a claim into it.
+pub trait OnRejection: Clone + Send + Sync + 'static {
+    /// The response for `rejection`.
+    fn response(&self, rejection: &Rejection, kind: RequestKind) -> Response<Bytes>;
+}
+
+impl<F> OnRejection for F
+where
+    F: Fn(&Rejection, RequestKind) -> Response<Bytes> + Clone + Send + Sync + 'static,
+{
+    fn response(&self, rejection: &Rejection, kind: RequestKind) -> Response<Bytes> {
+        self(rejection, kind)
+    }
+}
+
+/// The default responses: for HTTP a 401/400/403 with
+/// `WWW-Authenticate: Bearer realm="..."[, error="..."][, scope="..."]` and an
+/// `application/problem+json` body; for gRPC a trailers-only HTTP 200 with
+/// `grpc-status` 16 or 7.
+#[derive(Debug, Clone)]
+pub struct DefaultRejection {
+    realm: Arc<str>,
+}
+
+impl Default for DefaultRejection {
+    fn default() -> Self {
+        DefaultRejection {
+            realm: Arc::from("api"),
+        }
+    }
+}
+
+impl DefaultRejection {
+    /// With `realm` in the challenge. The realm must be printable ASCII
+    /// without `"` or `\`.
+    pub fn new(realm: &str) -> Result<Self, ConfigError> {
+        let ok = !realm.is_empty()
+            && realm
+                .bytes()
+                .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+        if !ok {
+            return Err(ConfigError::Invalid(
+                "realm must be printable ASCII without quotes or backslashes",
+            ));
+        }
+        Ok(DefaultRejection {
+            realm: Arc::from(realm),
+        })
+    }
+
+    /// The realm.
+    pub fn realm(&self) -> &str {
+        &self.realm
+    }
+}
+
+impl OnRejection for DefaultRejection {
+    fn response(&self, rejection: &Rejection, kind: RequestKind) -> Response<Bytes> {
+        if kind.grpc {
+            grpc_response(rejection)
+        } else {
+            http_response(&self.realm, rejection)
+        }
+    }
+}
+
+/// The RFC 6750 challenge for `rejection` (without the realm check:
+/// `realm` must already be a valid quoted-string body).
+pub fn challenge(realm: &str, rejection: &Rejection) -> String {
+    let mut v = format!("Bearer realm=\"{realm}\"");
+    if let Some(code) = rejection.bearer_error().as_str() {
+        v.push_str(", error=\"");
+        v.push_str(code);
+        v.push('"');
+    }
+    if let Rejection::InsufficientScope { scope } = rejection
+        && !scope.is_empty()
+    {
+        v.push_str(", scope=\"");
+        v.push_str(scope);
+        v.push('"');
+    }
+    v
+}
+
+/// The default HTTP response: status, challenge, problem details.
+pub fn http_response(realm: &str, rejection: &Rejection) -> Response<Bytes> {
+    let status = rejection.status();
+    let (title, detail) = match rejection.bearer_error() {
+        BearerError::None => ("Unauthorized", "The request carries no access token."),
+        BearerError::InvalidRequest => ("Bad Request", "The access token was not sent as expected."),
+        BearerError::InvalidToken => ("Unauthorized", "The access token is invalid or expired."),
+        BearerError::InsufficientScope => ("Forbidden", "The access token does not grant this request."),
+    };
+    let body = format!(
+        r#"{{"type":"about:blank","title":"{title}","status":{},"detail":"{detail}"}}"#,
+        status.as_u16()
+    );
+    let mut res = Response::new(Bytes::from(body));
+    *res.status_mut() = status;
+    res.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    if let Ok(v) = HeaderValue::from_str(&challenge(realm, rejection)) {
+        res.headers_mut().insert(WWW_AUTHENTICATE, v);
+    }
+    res
+}
+
+/// The default gRPC response, as tonic's `Status::into_http` writes it:
+/// HTTP 200, `content-type: application/grpc`, `grpc-status` and
+/// `grpc-message` in the headers and no body (trailers-only).
+pub fn grpc_response(rejection: &Rejection) -> Response<Bytes> {
+    let mut res = Response::new(Bytes::new());
+    *res.status_mut() = StatusCode::OK;
+    let h = res.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
+    let (status, message) = match rejection.grpc_status() {
+        7 => (
+            HeaderValue::from_static("7"),
+            HeaderValue::from_static("permission%20denied"),
+        ),
+        _ => (
+            HeaderValue::from_static("16"),
+            HeaderValue::from_static("unauthenticated"),
+        ),
+    };
+    h.insert("grpc-status", status);
+    h.insert("grpc-message", message);
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn challenges_per_rfc6750() {
+        assert_eq!(
+            challenge("api", &Rejection::MissingToken),
+            r#"Bearer realm="api""#
+        );
+        assert_eq!(
+            challenge("api", &Rejection::Expired),
+            r#"Bearer realm="api", error="invalid_token""#
+        );
+        assert_eq!(
+            challenge("api", &Rejection::MultipleTokens),
+            r#"Bearer realm="api", error="invalid_request""#
+        );
+        assert_eq!(
+            challenge("api", &Rejection::InsufficientScope { scope: "a b".into() }),
+            r#"Bearer realm="api", error="insufficient_scope", scope="a b""#
+        );
+    }
+
+    #[test]
+    fn realm_validated() {
+        assert!(DefaultRejection::new("my api").is_ok());
+        for bad in ["", "a\"b", "a\\b", "a\nb", "é"] {
+            assert!(DefaultRejection::new(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn http_body_is_problem_json_without_detail_of_check() {
+        let res = http_response("api", &Rejection::Expired);
+        assert_eq!(res.status(), 401);
+        assert_eq!(res.headers()[CONTENT_TYPE], "application/problem+json");
+        let v: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
+        assert_eq!(v["status"], 401);
+        assert!(!String::from_utf8_lossy(res.body()).contains("expired\""));
+    }
+
+    #[test]
+    fn grpc_trailers_only() {
+        let res = grpc_response(&Rejection::BadSignature);
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["grpc-status"], "16");
+        assert!(res.body().is_empty());
+        let res = grpc_response(&Rejection::InsufficientScope { scope: "".into() });
+        assert_eq!(res.headers()["grpc-status"], "7");
+    }
+}

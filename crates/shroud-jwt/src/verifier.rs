@@ -1,0 +1,694 @@
+//! The token pipeline: size cap, split, header, issuer selection, key lookup,
+//! signature, claims. Parsed once; keys prepared at construction.
+
+use core::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::{Map, Value};
+use shroud_core::{Claims, TokenInfo};
+
+use crate::alg::{AlgSet, alg_name};
+use crate::cache::{Entry, TokenCache, token_hash};
+use crate::key::{Key, KeySet, SignatureError};
+use crate::rejection::Rejection;
+use crate::token::{self, Compact};
+
+/// The default token size cap, in bytes, checked before any decoding.
+pub const DEFAULT_MAX_TOKEN_LEN: usize = 8 * 1024;
+/// The default clock leeway for `exp`, `nbf` and `iat`.
+pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(60);
+/// The largest leeway accepted.
+pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
+/// How long a token without `exp` may stay in the verified-token cache.
+const NO_EXP_CACHE_SECS: i64 = 300;
+
+/// A configuration mistake, found at construction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No trusted issuer was configured.
+    #[error("no trusted issuer configured")]
+    NoIssuer,
+    /// Two trusted issuers have the same `iss`.
+    #[error("issuer configured twice")]
+    DuplicateIssuer,
+    /// The leeway is above [`MAX_LEEWAY`].
+    #[error("leeway above the maximum of {} s", MAX_LEEWAY.as_secs())]
+    LeewayTooLarge,
+    /// The algorithm allow-list is empty, or shares no algorithm with the keys.
+    #[error("no algorithm is both allowed and usable by the keys")]
+    NoAlgorithm,
+    /// The token size cap is 0 or above 1 MiB.
+    #[error("token size cap must be 1 byte to 1 MiB")]
+    MaxTokenLen,
+    /// A setting is invalid; the text says which.
+    #[error("invalid setting: {0}")]
+    Invalid(&'static str),
+}
+
+/// Where an issuer's keys come from.
+#[derive(Clone)]
+pub(crate) enum KeySource {
+    Static(Arc<KeySet>),
+    #[cfg(feature = "jwks-http")]
+    Remote(crate::jwks::RemoteJwks),
+}
+
+impl KeySource {
+    pub(crate) fn current(&self) -> Option<Arc<KeySet>> {
+        match self {
+            KeySource::Static(set) => Some(set.clone()),
+            #[cfg(feature = "jwks-http")]
+            KeySource::Remote(remote) => remote.current(),
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        match self {
+            KeySource::Static(_) => 0,
+            #[cfg(feature = "jwks-http")]
+            KeySource::Remote(remote) => remote.generation(),
+        }
+    }
+
+    fn algorithms(&self) -> AlgSet {
+        match self {
+            KeySource::Static(set) => set
+                .keys()
+                .iter()
+                .fold(AlgSet::EMPTY, |a, k| k.algorithms().iter().fold(a, AlgSet::with)),
+            #[cfg(feature = "jwks-http")]
+            KeySource::Remote(_) => AlgSet::asymmetric(),
+        }
+    }
+}
+
+/// An issuer whose tokens are accepted, with its keys.
+///
+/// The token's unverified `iss` only selects which issuer's keys to try; the
+/// signature decides.
+pub struct TrustedIssuer {
+    iss: Option<Arc<str>>,
+    keys: Option<KeySource>,
+    audiences: Option<Vec<String>>,
+}
+
+impl TrustedIssuer {
+    /// Tokens whose `iss` is exactly `iss`.
+    pub fn new(iss: impl AsRef<str>) -> TrustedIssuer {
+        TrustedIssuer {
+            iss: Some(Arc::from(iss.as_ref())),
+            keys: None,
+            audiences: None,
+        }
+    }
+
+    /// Tokens with any or no `iss`: for a single issuer whose keys alone
+    /// decide. Tried only when no issuer matches the token's `iss` exactly.
+    pub fn any() -> TrustedIssuer {
+        TrustedIssuer {
+            iss: None,
+            keys: None,
+            audiences: None,
+        }
+    }
+
+    /// The issuer's keys.
+    #[must_use]
+    pub fn keys(mut self, keys: KeySet) -> TrustedIssuer {
+        self.keys = Some(KeySource::Static(Arc::new(keys)));
+        self
+    }
+
+    /// A single key.
+    #[must_use]
+    pub fn key(self, key: Key) -> TrustedIssuer {
+        self.keys(KeySet::new([key]))
+    }
+
+    /// Keys from a remote JWKS, refreshed in the background.
+    #[cfg(feature = "jwks-http")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "jwks-http")))]
+    #[must_use]
+    pub fn jwks(mut self, jwks: crate::jwks::RemoteJwks) -> TrustedIssuer {
+        self.keys = Some(KeySource::Remote(jwks));
+        self
+    }
+
+    /// Audiences accepted for this issuer, replacing the verifier's.
+    #[must_use]
+    pub fn audiences<I, S>(mut self, audiences: I) -> TrustedIssuer
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.audiences = Some(audiences.into_iter().map(Into::into).collect());
+        self
+    }
+}
+
+impl fmt::Debug for TrustedIssuer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TrustedIssuer")
+            .field("iss", &self.iss)
+            .finish_non_exhaustive()
+    }
+}
+
+type Validator = Arc<dyn Fn(&Claims) -> bool + Send + Sync>;
+type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub(crate) struct IssuerEntry {
+    iss: Option<Arc<str>>,
+    pub(crate) keys: KeySource,
+    audiences: Option<Vec<String>>,
+}
+
+struct Inner {
+    issuers: Vec<IssuerEntry>,
+    algorithms: AlgSet,
+    leeway: i64,
+    require_exp: bool,
+    audiences: Vec<String>,
+    required: Vec<String>,
+    typ: Option<String>,
+    validators: Vec<Validator>,
+    clock: Option<Clock>,
+    max_token_len: usize,
+    cache: Option<TokenCache>,
+}
+
+/// Verifies compact JWS tokens: the engine inside [`JwtLayer`](crate::JwtLayer),
+/// usable on its own. Cheap to clone.
+///
+/// ```
+/// use shroud_jwt::{Algorithm, Key, TrustedIssuer, Verifier};
+///
+/// let key = Key::hmac(b"0123456789abcdef0123456789abcdef", Algorithm::HS256)?;
+/// let verifier = Verifier::builder()
+///     .issuer(TrustedIssuer::new("https://id.example").key(key))
+///     .audience("api")
+///     .build()?;
+/// assert!(verifier.verify("not.a.token").is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field(
+                "issuers",
+                &self
+                    .inner
+                    .issuers
+                    .iter()
+                    .map(|i| i.iss.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .field("algorithms", &self.inner.algorithms)
+            .field("leeway", &self.inner.leeway)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A verified token: its claims and what is known about it.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The verified claims.
+    pub claims: Claims,
+    /// Algorithm, key id, issuer, expiry.
+    pub info: TokenInfo,
+}
+
+/// The outcome of the synchronous part of verification.
+pub(crate) enum Outcome {
+    Verified(Verified),
+    Rejected(Rejection),
+    /// The issuer's remote key set does not know the token's `kid`: refetch
+    /// (rate-limited) and verify again.
+    #[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
+    Refresh(usize),
+}
+
+impl Verifier {
+    /// Starts a builder.
+    pub fn builder() -> VerifierBuilder {
+        VerifierBuilder::default()
+    }
+
+    /// The token size cap in bytes.
+    pub fn max_token_len(&self) -> usize {
+        self.inner.max_token_len
+    }
+
+    fn now(&self) -> i64 {
+        match &self.inner.clock {
+            Some(clock) => clock(),
+            None => SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        }
+    }
+
+    /// Verifies a compact token with the keys at hand. A remote key set that
+    /// does not know the token's `kid` gives [`Rejection::UnknownKey`] here;
+    /// [`verify_async`](Self::verify_async) refetches it first.
+    pub fn verify(&self, token: &str) -> Result<Verified, Rejection> {
+        match self.verify_outcome(token.as_bytes(), false) {
+            Outcome::Verified(v) => Ok(v),
+            Outcome::Rejected(r) => Err(r),
+            Outcome::Refresh(_) => Err(Rejection::UnknownKey),
+        }
+    }
+
+    /// Verifies a compact token, refetching a remote key set (rate-limited)
+    /// when the token names a key it does not know.
+    pub async fn verify_async(&self, token: &str) -> Result<Verified, Rejection> {
+        match self.verify_outcome(token.as_bytes(), false) {
+            Outcome::Verified(v) => Ok(v),
+            Outcome::Rejected(r) => Err(r),
+            Outcome::Refresh(i) => {
+                self.refresh(i).await;
+                self.verify_outcome(token.as_bytes(), true).into_result()
+            }
+        }
+    }
+
+    /// Waits for the remote key set of issuer `i` to be refetched (or for the
+    /// refetch to be refused by the rate limit).
+    pub(crate) fn refresh(&self, i: usize) -> impl Future<Output = ()> + Send + 'static {
+        #[cfg(feature = "jwks-http")]
+        {
+            let remote = match self.inner.issuers.get(i).map(|e| &e.keys) {
+                Some(KeySource::Remote(r)) => Some(r.clone()),
+                _ => None,
+            };
+            async move {
+                if let Some(r) = remote {
+                    r.refresh_unknown_kid().await;
+                }
+            }
+        }
+        #[cfg(not(feature = "jwks-http"))]
+        {
+            let _ = i;
+            std::future::ready(())
+        }
+    }
+
+    /// Drops every cached verification result.
+    pub fn clear_cache(&self) {
+        if let Some(c) = &self.inner.cache {
+            c.clear();
+        }
+    }
+
+    pub(crate) fn verify_outcome(&self, token: &[u8], refreshed: bool) -> Outcome {
+        let inner = &*self.inner;
+        if token.len() > inner.max_token_len {
+            return Outcome::Rejected(Rejection::TokenTooLarge);
+        }
+        let now = self.now();
+        let cache_key = match &inner.cache {
+            Some(cache) => {
+                let key = token_hash(token);
+                if let Some(hit) = self.cache_get(cache, key, now) {
+                    return Outcome::Verified(hit);
+                }
+                Some(key)
+            }
+            None => None,
+        };
+        match self.verify_uncached(token, now, refreshed) {
+            Ok((verified, issuer)) => {
+                if let (Some(cache), Some(key)) = (&inner.cache, cache_key) {
+                    let until = verified.info.expires_at.map_or(now + NO_EXP_CACHE_SECS, |e| {
+                        e.saturating_add(inner.leeway).min(now + NO_EXP_CACHE_SECS * 12)
+                    });
+                    let entry = Entry {
+                        claims: verified.claims.clone(),
+                        info: verified.info.clone(),
+                        until,
+                        issuer,
+                        generation: inner.issuers[issuer].keys.generation(),
+                    };
+                    cache.insert(key, entry, now);
+                }
+                Outcome::Verified(verified)
+            }
+            Err(Some(r)) => Outcome::Rejected(r),
+            Err(None) => Outcome::Refresh(self.issuer_for_refresh(token)),
+        }
+    }
+
+    fn cache_get(&self, cache: &TokenCache, key: u128, now: i64) -> Option<Verified> {
+        let issuers = &self.inner.issuers;
+        let (claims, info) = cache.get(key, now, |i| issuers.get(i).map(|e| e.keys.generation()))?;
+        // Revalidate time-bound claims against the current clock.
+        if let Some(nbf) = claims.nbf()
+            && now + self.inner.leeway < nbf
+        {
+            return None;
+        }
+        Some(Verified { claims, info })
+    }
+
+    fn issuer_for_refresh(&self, token: &[u8]) -> usize {
+        // Re-derive the issuer index cheaply (only on the rare refresh path).
+        if let Ok(Compact::Jws { payload, .. }) = token::split(token)
+            && let Ok(claims) = token::payload(payload)
+            && let Ok(i) = self.select_issuer(&claims)
+        {
+            return i;
+        }
+        0
+    }
+
+    fn select_issuer(&self, claims: &Map<String, Value>) -> Result<usize, Rejection> {
+        let issuers = &self.inner.issuers;
+        let iss = match claims.get("iss") {
+            None => None,
+            Some(Value::String(s)) => Some(s.as_str()),
+            Some(_) => return Err(Rejection::InvalidClaim),
+        };
+        if let Some(iss) = iss
+            && let Some(i) = issuers.iter().position(|e| e.iss.as_deref() == Some(iss))
+        {
+            return Ok(i);
+        }
+        issuers
+            .iter()
+            .position(|e| e.iss.is_none())
+            .ok_or(Rejection::UnknownIssuer)
+    }
+
+    /// `Err(None)` asks for a key refresh.
+    fn verify_uncached(
+        &self,
+        token: &[u8],
+        now: i64,
+        refreshed: bool,
+    ) -> Result<(Verified, usize), Option<Rejection>> {
+        let inner = &*self.inner;
+        let (header, payload, signature, signing_input) = match token::split(token)? {
+            Compact::Jws {
+                header,
+                payload,
+                signature,
+                signing_input,
+            } => (header, payload, signature, signing_input),
+            // The seam for encrypted tokens: a JWE is decrypted here into the
+            // compact JWS it carries, which then goes through the same steps
+            // with `encrypted = true`. This verifier holds no decryption key.
+            Compact::Jwe => return Err(Some(Rejection::EncryptedToken)),
+        };
+        let mut header_buf = token::HeaderBuf::new();
+        let header = token::header(header, &mut header_buf)?;
+        if !inner.algorithms.contains(header.alg) {
+            return Err(Some(Rejection::AlgorithmNotAllowed));
+        }
+        if let Some(want) = &inner.typ {
+            match &header.typ {
+                Some(typ) if typ_matches(typ, want) => {}
+                _ => return Err(Some(Rejection::WrongType)),
+            }
+        }
+        let map = token::payload(payload)?;
+        let issuer = self.select_issuer(&map)?;
+        let entry = &inner.issuers[issuer];
+        let remote = !matches!(entry.keys, KeySource::Static(_));
+        let keys = match entry.keys.current() {
+            Some(keys) => keys,
+            // Nothing loaded yet (or too stale to serve): wait for a fetch once.
+            None if remote && !refreshed => return Err(None),
+            None => return Err(Some(Rejection::KeysUnavailable)),
+        };
+
+        let kid = header.kid.as_deref();
+        let key = match keys.check_signature(header.alg, kid, signing_input, signature) {
+            Ok(key) => key,
+            Err(SignatureError::NoKey) if remote && !refreshed => return Err(None),
+            Err(SignatureError::NoKey) => return Err(Some(Rejection::UnknownKey)),
+            Err(SignatureError::Rejected(r)) => return Err(Some(r)),
+        };
+
+        let claims = Claims::new(map);
+        self.validate(&claims, entry, now)?;
+        let kid = match (key.kid(), kid) {
+            (Some(k), Some(h)) if k == h => key.kid_arc(),
+            (_, h) => h.map(Arc::from),
+        };
+        let info = TokenInfo::new(alg_name(header.alg), kid, entry.iss.clone(), claims.exp(), false);
+        Ok((Verified { claims, info }, issuer))
+    }
+
+    fn validate(&self, claims: &Claims, entry: &IssuerEntry, now: i64) -> Result<(), Rejection> {
+        let inner = &*self.inner;
+        let leeway = inner.leeway;
+        match claims.get("exp") {
+            None if inner.require_exp => return Err(Rejection::MissingClaim),
+            None => {}
+            Some(_) => {
+                let exp = claims.exp().ok_or(Rejection::InvalidClaim)?;
+                if now >= exp.saturating_add(leeway) {
+                    return Err(Rejection::Expired);
+                }
+            }
+        }
+        if claims.contains("nbf") {
+            let nbf = claims.nbf().ok_or(Rejection::InvalidClaim)?;
+            if now.saturating_add(leeway) < nbf {
+                return Err(Rejection::NotYetValid);
+            }
+        }
+        if claims.contains("iat") {
+            let iat = claims.iat().ok_or(Rejection::InvalidClaim)?;
+            if iat > now.saturating_add(leeway) {
+                return Err(Rejection::IssuedInFuture);
+            }
+        }
+        if let Some(iss) = &entry.iss
+            && claims.iss() != Some(&**iss)
+        {
+            return Err(Rejection::UnknownIssuer);
+        }
+        let audiences = entry.audiences.as_ref().unwrap_or(&inner.audiences);
+        if !audiences.is_empty() {
+            match claims.get("aud") {
+                None => return Err(Rejection::MissingClaim),
+                Some(Value::String(_) | Value::Array(_)) => {
+                    if !claims.aud().iter().any(|a| audiences.iter().any(|w| w == a)) {
+                        return Err(Rejection::AudienceMismatch);
+                    }
+                }
+                Some(_) => return Err(Rejection::InvalidClaim),
+            }
+        }
+        if inner.required.iter().any(|name| !claims.contains(name)) {
+            return Err(Rejection::MissingClaim);
+        }
+        if inner.validators.iter().any(|v| !v(claims)) {
+            return Err(Rejection::ValidatorFailed);
+        }
+        Ok(())
+    }
+}
+
+impl Outcome {
+    fn into_result(self) -> Result<Verified, Rejection> {
+        match self {
+            Outcome::Verified(v) => Ok(v),
+            Outcome::Rejected(r) => Err(r),
+            Outcome::Refresh(_) => Err(Rejection::UnknownKey),
+        }
+    }
+}
+
+/// `typ` compares case-insensitively, with or without the `application/`
+/// prefix (RFC 7515 §4.1.9).
+fn typ_matches(got: &str, want: &str) -> bool {
+    fn strip(s: &str) -> &str {
+        match s.get(..12) {
+            Some(p) if p.eq_ignore_ascii_case("application/") => &s[12..],
+            _ => s,
+        }
+    }
+    strip(got).eq_ignore_ascii_case(strip(want))
+}
+
+/// Builds a [`Verifier`].
+#[must_use]
+pub struct VerifierBuilder {
+    issuers: Vec<TrustedIssuer>,
+    algorithms: Option<AlgSet>,
+    leeway: Duration,
+    require_exp: bool,
+    audiences: Vec<String>,
+    required: Vec<String>,
+    typ: Option<String>,
+    validators: Vec<Validator>,
+    clock: Option<Clock>,
+    max_token_len: usize,
+    cache: usize,
+}
+
+impl Default for VerifierBuilder {
+    fn default() -> Self {
+        VerifierBuilder {
+            issuers: Vec::new(),
+            algorithms: None,
+            leeway: DEFAULT_LEEWAY,
+            require_exp: true,
+            audiences: Vec::new(),
+            required: Vec::new(),
+            typ: None,
+            validators: Vec::new(),
+            clock: None,
+            max_token_len: DEFAULT_MAX_TOKEN_LEN,
+            cache: 0,
+        }
+    }
+}
+
+impl fmt::Debug for VerifierBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("VerifierBuilder")
+            .field("issuers", &self.issuers)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifierBuilder {
+    /// Adds a trusted issuer.
+    pub fn issuer(mut self, issuer: TrustedIssuer) -> Self {
+        self.issuers.push(issuer);
+        self
+    }
+
+    /// The algorithm allow-list. By default every algorithm some key of a
+    /// static key set is bound to, or every asymmetric algorithm for remote
+    /// key sets; a key still verifies only its own algorithms.
+    pub fn algorithms(mut self, algs: AlgSet) -> Self {
+        self.algorithms = Some(algs);
+        self
+    }
+
+    /// Clock leeway for `exp`, `nbf` and `iat` (default 60 s, at most 300 s).
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// Whether `exp` is required (default `true`).
+    pub fn require_exp(mut self, require: bool) -> Self {
+        self.require_exp = require;
+        self
+    }
+
+    /// Adds an accepted audience; a token is accepted when its `aud` names
+    /// any of them. With none configured, `aud` is not checked.
+    pub fn audience(mut self, aud: impl Into<String>) -> Self {
+        self.audiences.push(aud.into());
+        self
+    }
+
+    /// Requires the claim `name` to be present.
+    pub fn require_claim(mut self, name: impl Into<String>) -> Self {
+        self.required.push(name.into());
+        self
+    }
+
+    /// Requires the `typ` header to be `typ` (for example `at+jwt`, RFC 9068).
+    pub fn typ(mut self, typ: impl Into<String>) -> Self {
+        self.typ = Some(typ.into());
+        self
+    }
+
+    /// Adds a custom check on the verified claims.
+    pub fn validator<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&Claims) -> bool + Send + Sync + 'static,
+    {
+        self.validators.push(Arc::new(f));
+        self
+    }
+
+    /// Replaces the clock (seconds since the Unix epoch), for tests and replays.
+    pub fn clock<F>(mut self, f: F) -> Self
+    where
+        F: Fn() -> i64 + Send + Sync + 'static,
+    {
+        self.clock = Some(Arc::new(f));
+        self
+    }
+
+    /// The token size cap in bytes (default 8 KiB), checked before decoding.
+    pub fn max_token_len(mut self, len: usize) -> Self {
+        self.max_token_len = len;
+        self
+    }
+
+    /// Enables the verified-token cache with room for `entries` tokens
+    /// (0 disables it, the default).
+    pub fn cache(mut self, entries: usize) -> Self {
+        self.cache = entries;
+        self
+    }
+
+    /// Checks the configuration and builds the verifier.
+    pub fn build(self) -> Result<Verifier, ConfigError> {
+        if self.issuers.is_empty() {
+            return Err(ConfigError::NoIssuer);
+        }
+        if self.leeway > MAX_LEEWAY {
+            return Err(ConfigError::LeewayTooLarge);
+        }
+        if self.max_token_len == 0 || self.max_token_len > 1024 * 1024 {
+            return Err(ConfigError::MaxTokenLen);
+        }
+        if self.cache > 10_000_000 {
+            return Err(ConfigError::Invalid("cache size above 10 million entries"));
+        }
+        let mut issuers = Vec::with_capacity(self.issuers.len());
+        for t in self.issuers {
+            let keys = t
+                .keys
+                .ok_or(ConfigError::Invalid("trusted issuer without keys"))?;
+            if issuers.iter().any(|e: &IssuerEntry| e.iss == t.iss) {
+                return Err(ConfigError::DuplicateIssuer);
+            }
+            issuers.push(IssuerEntry {
+                iss: t.iss,
+                keys,
+                audiences: t.audiences,
+            });
+        }
+        let usable = issuers.iter().fold(AlgSet::EMPTY, |a, e| {
+            e.keys.algorithms().iter().fold(a, AlgSet::with)
+        });
+        let algorithms = self.algorithms.unwrap_or(usable).intersect(AlgSet::all());
+        if algorithms.intersect(usable).is_empty() {
+            return Err(ConfigError::NoAlgorithm);
+        }
+        Ok(Verifier {
+            inner: Arc::new(Inner {
+                issuers,
+                algorithms,
+                leeway: self.leeway.as_secs() as i64,
+                require_exp: self.require_exp,
+                audiences: self.audiences,
+                required: self.required,
+                typ: self.typ,
+                validators: self.validators,
+                clock: self.clock,
+                max_token_len: self.max_token_len,
+                cache: (self.cache > 0).then(|| TokenCache::new(self.cache)),
+            }),
+        })
+    }
+}

@@ -1,0 +1,124 @@
+//! Test signers built on aws-lc-rs key generation, and JWKs for them.
+#![allow(dead_code, unreachable_pub)]
+
+use std::sync::OnceLock;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair, RsaKeyPair, RsaPublicKeyComponents,
+};
+use aws_lc_rs::{hmac, rsa::KeySize};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+pub const SECRET: &[u8] = b"a-test-secret-of-32-bytes-or-mor";
+
+pub fn b64(bytes: impl AsRef<[u8]>) -> String {
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn now() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64
+}
+
+pub enum Signer {
+    Hs(Vec<u8>),
+    Rs(RsaKeyPair),
+    Es(EcdsaKeyPair),
+    Ed(Ed25519KeyPair),
+}
+
+pub fn rsa() -> &'static Signer {
+    static K: OnceLock<Signer> = OnceLock::new();
+    K.get_or_init(|| Signer::Rs(RsaKeyPair::generate(KeySize::Rsa2048).unwrap()))
+}
+
+pub fn rsa2() -> &'static Signer {
+    static K: OnceLock<Signer> = OnceLock::new();
+    K.get_or_init(|| Signer::Rs(RsaKeyPair::generate(KeySize::Rsa2048).unwrap()))
+}
+
+pub fn ec() -> &'static Signer {
+    static K: OnceLock<Signer> = OnceLock::new();
+    K.get_or_init(|| Signer::Es(EcdsaKeyPair::generate(&sig::ECDSA_P256_SHA256_FIXED_SIGNING).unwrap()))
+}
+
+pub fn ed() -> &'static Signer {
+    static K: OnceLock<Signer> = OnceLock::new();
+    K.get_or_init(|| Signer::Ed(Ed25519KeyPair::generate().unwrap()))
+}
+
+pub fn hs() -> Signer {
+    Signer::Hs(SECRET.to_vec())
+}
+
+impl Signer {
+    pub fn alg(&self) -> &'static str {
+        match self {
+            Signer::Hs(_) => "HS256",
+            Signer::Rs(_) => "RS256",
+            Signer::Es(_) => "ES256",
+            Signer::Ed(_) => "EdDSA",
+        }
+    }
+
+    /// Signs `signing_input` with this key's algorithm.
+    pub fn raw_sign(&self, input: &[u8]) -> Vec<u8> {
+        match self {
+            Signer::Hs(k) => hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, k), input)
+                .as_ref()
+                .to_vec(),
+            Signer::Rs(k) => {
+                let mut out = vec![0; k.public_modulus_len()];
+                k.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), input, &mut out)
+                    .unwrap();
+                out
+            }
+            Signer::Es(k) => k.sign(&SystemRandom::new(), input).unwrap().as_ref().to_vec(),
+            Signer::Ed(k) => k.sign(input).as_ref().to_vec(),
+        }
+    }
+
+    /// A compact token with this header (alg filled in unless given) and claims.
+    pub fn token_with(&self, mut header: Value, claims: &Value) -> String {
+        if header.get("alg").is_none() {
+            header["alg"] = json!(self.alg());
+        }
+        let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+        let s = self.raw_sign(input.as_bytes());
+        format!("{input}.{}", b64(s))
+    }
+
+    pub fn token(&self, kid: &str, claims: &Value) -> String {
+        self.token_with(json!({"kid": kid, "typ": "JWT"}), claims)
+    }
+
+    /// The public JWK.
+    pub fn jwk(&self, kid: &str) -> Value {
+        match self {
+            Signer::Hs(k) => json!({"kty": "oct", "kid": kid, "k": b64(k), "alg": "HS256"}),
+            Signer::Rs(k) => {
+                let c = RsaPublicKeyComponents::<Vec<u8>>::from(k.public_key());
+                json!({"kty": "RSA", "kid": kid, "n": b64(&c.n), "e": b64(&c.e), "use": "sig"})
+            }
+            Signer::Es(k) => {
+                let p = k.public_key().as_ref();
+                json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": b64(&p[1..33]), "y": b64(&p[33..65])})
+            }
+            Signer::Ed(k) => {
+                json!({"kty": "OKP", "crv": "Ed25519", "kid": kid, "x": b64(k.public_key().as_ref())})
+            }
+        }
+    }
+
+    pub fn key(&self, kid: &str) -> shroud_jwt::Key {
+        shroud_jwt::Key::from_jwk(&self.jwk(kid)).unwrap()
+    }
+}
+
+pub fn claims() -> Value {
+    json!({"iss": "https://id.example", "sub": "user-1", "aud": "api", "exp": now() + 600,
+           "iat": now() - 10, "scope": "orders:read profile", "roles": ["reader"], "email": "jane@example.com"})
+}
