@@ -784,7 +784,7 @@ impl JsonRedactor {
             Disp::Scan => match &inner.redactor {
                 Some(red) if number && inner.numbers && digit_count(tok) >= 12 => {
                     let mut card = None;
-                    red.scanner().for_each(tok, |f| {
+                    crate::scan::for_each(red.scanner(), tok, |f| {
                         if f.kind == Kind::PaymentCard && f.range.start == 0 && f.range.end == tok.len() {
                             card = Some(f);
                         }
@@ -858,7 +858,7 @@ fn scan_string(
     let mut any = false;
     let mut last = 0;
     if !escaped {
-        red.scanner().for_each(content, |f| {
+        crate::scan::for_each(red.scanner(), content, |f| {
             if !any {
                 out.push(b'"');
                 any = true;
@@ -883,7 +883,7 @@ fn scan_string(
     }
     unescape(content, scratch);
     let text = scratch.as_str();
-    red.scanner().for_each(text.as_bytes(), |f| {
+    crate::scan::for_each(red.scanner(), text.as_bytes(), |f| {
         if !any {
             out.push(b'"');
             any = true;

@@ -300,7 +300,9 @@ impl KeyMatcher {
             return KeyMatcher::Exact(p.into());
         }
         if !q && stars == 2 && p.len() > 2 && p[0] == b'*' && p[p.len() - 1] == b'*' {
-            return KeyMatcher::Contains(Box::new(memchr::memmem::Finder::new(&p[1..p.len() - 1]).into_owned()));
+            return KeyMatcher::Contains(Box::new(
+                memchr::memmem::Finder::new(&p[1..p.len() - 1]).into_owned(),
+            ));
         }
         if !q && stars == 1 && p[p.len() - 1] == b'*' {
             return KeyMatcher::Prefix(p[..p.len() - 1].into());

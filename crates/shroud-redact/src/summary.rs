@@ -102,3 +102,22 @@ impl Counters {
 /// Receives the summary of every body at its end (see
 /// [`RedactLayer::on_summary`](crate::RedactLayer::on_summary)).
 pub(crate) type OnSummary = Arc<dyn Fn(&RedactionSummary) + Send + Sync>;
+
+impl Counters {
+    pub(crate) fn merge(&mut self, other: &Counters) {
+        for (i, n) in other.rules.iter().enumerate() {
+            if *n > 0 {
+                if self.rules.len() <= i {
+                    self.rules.resize(i + 1, 0);
+                }
+                self.rules[i] += n;
+            }
+        }
+        for (k, n) in &other.kinds {
+            match self.kinds.iter_mut().find(|(x, _)| x == k) {
+                Some((_, m)) => *m += n,
+                None => self.kinds.push((*k, *n)),
+            }
+        }
+    }
+}

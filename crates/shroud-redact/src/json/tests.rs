@@ -341,7 +341,7 @@ enum Leaf {
 }
 
 fn text() -> impl proptest::strategy::Strategy<Value = String> {
-    proptest::string::string_regex("[a-z é\"\\\\\n]{0,12}").unwrap()
+    proptest::string::string_regex("[a-z é:\"\\\\\n]{0,12}").unwrap()
 }
 
 fn leaf() -> impl proptest::strategy::Strategy<Value = Leaf> {
