@@ -131,18 +131,18 @@ impl SseRedactor {
             if line.is_empty() {
                 continue;
             }
-            if let Some(v) = line.strip_prefix(b"data") {
-                if v.is_empty() || v[0] == b':' {
-                    let v = v.strip_prefix(b":").unwrap_or(v);
-                    let v = v.strip_prefix(b" ").unwrap_or(v);
-                    if !first_data {
-                        self.data.push(b'\n');
-                    }
-                    first_data = false;
-                    self.data.extend_from_slice(v);
-                    has_data = true;
-                    continue;
+            if let Some(v) = line.strip_prefix(b"data")
+                && (v.is_empty() || v[0] == b':')
+            {
+                let v = v.strip_prefix(b":").unwrap_or(v);
+                let v = v.strip_prefix(b" ").unwrap_or(v);
+                if !first_data {
+                    self.data.push(b'\n');
                 }
+                first_data = false;
+                self.data.extend_from_slice(v);
+                has_data = true;
+                continue;
             }
             match red {
                 Some(red) => redact_all(red, line, out, &mut self.counters),

@@ -16,6 +16,8 @@ pub struct RedactionSummary {
     pub rules: BTreeMap<String, u64>,
     /// Findings per detector, by kind name.
     pub detectors: BTreeMap<String, u64>,
+    /// Response header values replaced.
+    pub headers: u64,
     /// Bytes read from the handler's body (after decoding).
     pub bytes_in: u64,
     /// Bytes written (before re-encoding).
@@ -40,6 +42,7 @@ impl RedactionSummary {
             bytes_in = self.bytes_in,
             bytes_out = self.bytes_out,
             redactions = self.total(),
+            headers = self.headers,
             rules = %rules,
             detectors = %detectors,
             error = self.error.as_deref(),
