@@ -1,6 +1,7 @@
 //! `Content-Encoding` decoding and re-encoding (feature `compression`):
 //! push-style codecs driven from `poll_frame`.
 
+#[cfg(feature = "compression")]
 use std::io::Write;
 
 use crate::error::RedactError;
@@ -8,6 +9,7 @@ use crate::error::RedactError;
 /// Input is handed to a decoder in slices this long, and its output drained
 /// after each, so one compressed frame cannot inflate into an unbounded
 /// buffer: at most about a thousand times this (the deflate limit) is held.
+#[cfg(feature = "compression")]
 const DECODE_SLICE: usize = 1024;
 
 /// A content coding this build can decode and re-encode.

@@ -588,20 +588,10 @@ impl JsonRedactor {
             }
             return Ok(());
         }
-        if self.pending.is_empty() {
-            let max = self.policy.inner.limits.max_pending;
-            if end - self.tok_start > max {
-                return Err(RedactError::TokenTooLong { max });
-            }
-            let tok = &inp[self.tok_start..end];
-            self.holding = false;
-            self.mark = end;
-            self.string_token(tok, out);
-        } else {
-            let tok = self.take_token(inp, end)?;
-            self.string_token(&tok, out);
-            self.give_back(tok);
-        }
+        self.with_token(inp, end, |this, tok| {
+            this.string_token(tok, out);
+            Ok(())
+        })?;
         if !self.is_key {
             self.value_done(end);
         }
@@ -733,34 +723,60 @@ impl JsonRedactor {
         }
     }
 
-    fn end_number(&mut self, inp: &[u8], end: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
-        let tok = self.take_token(inp, end)?;
-        if !valid_number(&tok) {
+    /// Runs `f` on the held token ending at `end`, borrowed from the input
+    /// when it did not span a frame boundary.
+    fn with_token(
+        &mut self,
+        inp: &[u8],
+        end: usize,
+        f: impl FnOnce(&mut Self, &[u8]) -> Result<(), RedactError>,
+    ) -> Result<(), RedactError> {
+        if self.pending.is_empty() {
+            let max = self.policy.inner.limits.max_pending;
+            if end - self.tok_start > max {
+                return Err(RedactError::TokenTooLong { max });
+            }
+            self.holding = false;
+            self.mark = end;
+            f(self, &inp[self.tok_start..end])
+        } else {
+            let tok = self.take_token(inp, end)?;
+            let r = f(self, &tok);
             self.give_back(tok);
-            return Err(self.syntax(end));
+            r
         }
-        if self.suppress.is_none() {
-            self.scalar_token(&tok, true, out);
-        }
-        self.give_back(tok);
+    }
+
+    fn end_number(&mut self, inp: &[u8], end: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
+        let offset = self.consumed + end as u64;
+        self.with_token(inp, end, |this, tok| {
+            if !valid_number(tok) {
+                return Err(RedactError::Syntax { offset });
+            }
+            if this.suppress.is_none() {
+                this.scalar_token(tok, true, out);
+            }
+            Ok(())
+        })?;
         self.value_done(end);
         Ok(())
     }
 
     fn end_literal(&mut self, inp: &[u8], end: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
-        let tok = self.take_token(inp, end)?;
-        if !matches!(&tok[..], b"true" | b"false" | b"null") {
-            self.give_back(tok);
-            return Err(self.syntax(end));
-        }
-        if self.suppress.is_none() {
-            if &tok[..] == b"null" {
-                out.extend_from_slice(&tok);
-            } else {
-                self.scalar_token(&tok, false, out);
+        let offset = self.consumed + end as u64;
+        self.with_token(inp, end, |this, tok| {
+            if !matches!(tok, b"true" | b"false" | b"null") {
+                return Err(RedactError::Syntax { offset });
             }
-        }
-        self.give_back(tok);
+            if this.suppress.is_none() {
+                if tok == b"null" {
+                    out.extend_from_slice(tok);
+                } else {
+                    this.scalar_token(tok, false, out);
+                }
+            }
+            Ok(())
+        })?;
         self.value_done(end);
         Ok(())
     }
