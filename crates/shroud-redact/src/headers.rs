@@ -73,6 +73,6 @@ mod tests {
             .build()
             .unwrap();
         redact_headers(&cookies, &mut h, &mut c);
-        assert_eq!(h["set-cookie"], "who=[REDACTED:email]");
+        assert!(h["set-cookie"].to_str().unwrap().contains("[REDACTED:email]"));
     }
 }
