@@ -123,6 +123,7 @@ pub struct JsonRedactor {
     failed: bool,
     scratch: String,
     lower: Vec<u8>,
+    repl: Vec<u8>,
     counters: Counters,
 }
 
@@ -163,6 +164,7 @@ impl JsonRedactor {
             failed: false,
             scratch: String::new(),
             lower: Vec::new(),
+            repl: Vec::new(),
             counters: Counters::default(),
         }
     }
@@ -247,9 +249,10 @@ impl JsonRedactor {
         self.mark = upto;
     }
 
+    /// Starts holding a token at `at`. Nothing is written: a token that
+    /// turns out verbatim leaves with the next bulk write.
     #[inline]
-    fn hold(&mut self, inp: &[u8], at: usize, out: &mut Vec<u8>) {
-        self.flush(inp, at, out);
+    fn hold(&mut self, at: usize) {
         self.holding = true;
         self.tok_start = at;
     }
@@ -261,7 +264,7 @@ impl JsonRedactor {
         while i < n {
             match self.state {
                 State::Str => match self.esc {
-                    Esc::No => match memchr2(b'"', b'\\', &inp[i..]) {
+                    Esc::No => match find_quote(&inp[i..]) {
                         None => i = n,
                         Some(k) => {
                             i += k;
@@ -272,6 +275,20 @@ impl JsonRedactor {
                             } else {
                                 i += 1;
                                 self.end_string(inp, i, out)?;
+                                // Common compact sequences, taken without a
+                                // trip through the dispatch: `":"` after a
+                                // key, `,"` after a value.
+                                if i < n {
+                                    let b = inp[i];
+                                    if (self.state == State::Colon && b == b':')
+                                        || (self.state == State::After && b == b',')
+                                    {
+                                        i = self.structural(inp, i, b, out)?;
+                                        if i < n && inp[i] == b'"' {
+                                            i = self.structural(inp, i, b'"', out)?;
+                                        }
+                                    }
+                                }
                             }
                         }
                     },
@@ -320,6 +337,7 @@ impl JsonRedactor {
             }
         }
         if self.holding {
+            self.flush(inp, self.tok_start, out);
             let part = &inp[self.tok_start..];
             let max = self.policy.inner.limits.max_pending;
             if self.pending.len() + part.len() > max {
@@ -362,7 +380,7 @@ impl JsonRedactor {
                     return Err(self.syntax(i));
                 }
                 if self.need_keys && self.suppress.is_none() && !self.holding {
-                    self.hold(inp, i, out);
+                    self.hold(i);
                 }
                 self.is_key = true;
                 self.escaped = false;
@@ -383,7 +401,7 @@ impl JsonRedactor {
                     b',' => {
                         if top.obj {
                             if self.need_keys && self.suppress.is_none() {
-                                self.hold(inp, i, out);
+                                self.hold(i);
                             }
                             self.state = State::Key;
                         } else {
@@ -436,6 +454,7 @@ impl JsonRedactor {
     }
 
     /// The disposition of the value starting now, and its live path rules.
+    #[inline]
     fn take_disp(&mut self) -> (Disp, u64) {
         if self.suppress.is_some() {
             return (Disp::Scan, 0);
@@ -539,18 +558,18 @@ impl JsonRedactor {
                         Disp::Keep => false,
                     };
                 if hold {
-                    self.hold(inp, i, out);
+                    self.hold(i);
                 }
                 self.state = State::Str;
             }
             b'-' | b'0'..=b'9' => {
                 self.disp = d;
-                self.hold(inp, i, out);
+                self.hold(i);
                 self.state = State::Number;
             }
             b't' | b'f' | b'n' => {
                 self.disp = d;
-                self.hold(inp, i, out);
+                self.hold(i);
                 self.state = State::Literal;
             }
             _ => return Err(self.syntax(i)),
@@ -558,25 +577,64 @@ impl JsonRedactor {
         Ok(i + 1)
     }
 
-    /// Ends a held token at `end` of the current input; answers it (from the
-    /// input itself when it did not span a frame boundary).
-    fn take_token(&mut self, inp: &[u8], end: usize) -> Result<Vec<u8>, RedactError> {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.extend_from_slice(&inp[self.tok_start..end]);
+    /// Completes the held token ending at `end` of the current input: `f`
+    /// sees the whole token (borrowed from the input when it did not span a
+    /// frame boundary) and says what becomes of it, writing any replacement
+    /// to the scratch buffer it is given. A verbatim token costs no copy: it
+    /// stays in the input and leaves with the next bulk write.
+    fn with_token(
+        &mut self,
+        inp: &[u8],
+        end: usize,
+        out: &mut Vec<u8>,
+        f: impl FnOnce(&mut Self, &[u8], &mut Vec<u8>) -> Result<Act, RedactError>,
+    ) -> Result<(), RedactError> {
         let max = self.policy.inner.limits.max_pending;
-        if pending.len() > max {
-            return Err(RedactError::TokenTooLong { max });
-        }
+        let mut repl = std::mem::take(&mut self.repl);
+        repl.clear();
         self.holding = false;
-        self.mark = end;
-        Ok(pending)
+        let spanned = !self.pending.is_empty();
+        let act = if spanned {
+            let mut pending = std::mem::take(&mut self.pending);
+            let head = pending.len();
+            pending.extend_from_slice(&inp[..end]);
+            if pending.len() > max {
+                return Err(RedactError::TokenTooLong { max });
+            }
+            let act = f(self, &pending, &mut repl);
+            if matches!(act, Ok(Act::Verbatim)) && self.suppress.is_none() {
+                // The rest of the token is still in the input, ahead of `mark`.
+                out.extend_from_slice(&pending[..head]);
+            }
+            pending.clear();
+            self.pending = pending;
+            act?
+        } else {
+            if end - self.tok_start > max {
+                return Err(RedactError::TokenTooLong { max });
+            }
+            f(self, &inp[self.tok_start..end], &mut repl)?
+        };
+        match act {
+            Act::Verbatim => {}
+            Act::Replace | Act::Drop => {
+                if !spanned {
+                    self.flush(inp, self.tok_start, out);
+                }
+                if act == Act::Replace && self.suppress.is_none() {
+                    out.extend_from_slice(&repl);
+                }
+                self.mark = end;
+                if act == Act::Drop {
+                    self.suppress = Some(self.stack.len());
+                }
+            }
+        }
+        self.repl = repl;
+        Ok(())
     }
 
-    fn give_back(&mut self, mut buf: Vec<u8>) {
-        buf.clear();
-        self.pending = buf;
-    }
-
+    #[inline]
     fn end_string(&mut self, inp: &[u8], end: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
         if !self.holding {
             if self.is_key {
@@ -588,57 +646,64 @@ impl JsonRedactor {
             }
             return Ok(());
         }
-        self.with_token(inp, end, |this, tok| {
-            this.string_token(tok, out);
-            Ok(())
-        })?;
+        self.with_token(inp, end, out, |this, tok, repl| Ok(this.string_token(tok, repl)))?;
         if !self.is_key {
             self.value_done(end);
         }
         Ok(())
     }
 
-    fn string_token(&mut self, tok: &[u8], out: &mut Vec<u8>) {
+    fn string_token(&mut self, tok: &[u8], repl: &mut Vec<u8>) -> Act {
         if self.is_key {
-            self.key_token(tok, out);
-            return;
+            return self.key_token(tok, repl);
         }
         if self.suppress.is_some() {
-            return;
+            return Act::Verbatim;
         }
         let inner = &*self.policy.inner;
         let content = &tok[1..tok.len() - 1];
         match self.disp {
-            Disp::Keep => out.extend_from_slice(tok),
+            Disp::Keep => Act::Verbatim,
             Disp::Null(r) => {
                 self.counters.rule(r as usize);
-                out.extend_from_slice(b"null");
+                repl.extend_from_slice(b"null");
+                Act::Replace
             }
             Disp::Rule(r) => {
                 self.counters.rule(r as usize);
                 let rule = &inner.rules[r as usize];
                 let text = string_text(content, self.escaped, &mut self.scratch);
-                apply_rule(inner, &rule.action, &rule.name, text, tok, out);
+                apply_rule(inner, &rule.action, &rule.name, text, repl)
             }
             Disp::Scan => match &inner.redactor {
-                Some(red) => {
-                    scan_string(red, tok, self.escaped, &mut self.scratch, out, &mut self.counters);
-                }
-                None => out.extend_from_slice(tok),
+                Some(red) => scan_string(
+                    inner,
+                    red,
+                    tok,
+                    self.escaped,
+                    &mut self.scratch,
+                    repl,
+                    &mut self.counters,
+                ),
+                None => Act::Verbatim,
             },
         }
     }
 
     /// A complete key, held from the comma before it (if any) to its closing quote.
-    fn key_token(&mut self, region: &[u8], out: &mut Vec<u8>) {
+    fn key_token(&mut self, region: &[u8], repl: &mut Vec<u8>) -> Act {
         self.state = State::Colon;
         self.next = Disp::Scan;
         self.next_live = 0;
         if self.suppress.is_some() {
-            return;
+            return Act::Verbatim;
         }
         let inner = &*self.policy.inner;
-        let q = memchr::memchr(b'"', region).expect("a key region holds its quote");
+        let q = if region[0] == b'"' {
+            0
+        } else {
+            memchr::memchr(b'"', region).expect("a key region holds its quote")
+        };
         let raw = &region[q + 1..region.len() - 1];
         let depth = self.stack.len();
         let top = *self.stack.last().expect("keys are inside objects");
@@ -672,14 +737,13 @@ impl JsonRedactor {
                 }
                 self.next_live = live;
             }
-            if matched.is_none() && !inner.keys.is_empty() {
-                self.lower.clear();
-                self.lower.extend(key.iter().map(u8::to_ascii_lowercase));
+            if matched.is_none() && !inner.keys.is_empty() && key.len() <= inner.key_max_len {
                 let base = inner.paths.len();
+                let lower = &mut self.lower;
                 matched = inner
                     .keys
                     .iter()
-                    .position(|m| m.matches(&self.lower))
+                    .position(|m| m.matches(key, lower))
                     .map(|j| base + j);
             }
             if let Some(r) = matched {
@@ -690,8 +754,7 @@ impl JsonRedactor {
                     }
                     Strategy::Drop => {
                         self.counters.rule(r);
-                        self.suppress = Some(self.stack.len());
-                        return;
+                        return Act::Drop;
                     }
                     _ => {
                         self.next = Disp::Rule(r as u16);
@@ -702,61 +765,45 @@ impl JsonRedactor {
         }
         let prefix = &region[..q];
         let top = self.stack.last_mut().expect("keys are inside objects");
-        if !top.emitted && prefix.first() == Some(&b',') {
-            out.extend_from_slice(&prefix[1..]);
-        } else {
-            out.extend_from_slice(prefix);
-        }
+        let skip_comma = !top.emitted && prefix.first() == Some(&b',');
         top.emitted = true;
-        match &inner.redactor {
-            Some(red) if self.next != Disp::Keep => {
-                scan_string(
-                    red,
-                    &region[q..],
-                    self.escaped,
-                    &mut self.scratch,
-                    out,
-                    &mut self.counters,
-                );
-            }
-            _ => out.extend_from_slice(&region[q..]),
+        if !skip_comma && (inner.redactor.is_none() || self.next == Disp::Keep) {
+            return Act::Verbatim;
         }
-    }
-
-    /// Runs `f` on the held token ending at `end`, borrowed from the input
-    /// when it did not span a frame boundary.
-    fn with_token(
-        &mut self,
-        inp: &[u8],
-        end: usize,
-        f: impl FnOnce(&mut Self, &[u8]) -> Result<(), RedactError>,
-    ) -> Result<(), RedactError> {
-        if self.pending.is_empty() {
-            let max = self.policy.inner.limits.max_pending;
-            if end - self.tok_start > max {
-                return Err(RedactError::TokenTooLong { max });
+        let prefix = if skip_comma { &prefix[1..] } else { prefix };
+        repl.extend_from_slice(prefix);
+        let key_act = match &inner.redactor {
+            Some(red) if self.next != Disp::Keep => scan_string(
+                inner,
+                red,
+                &region[q..],
+                self.escaped,
+                &mut self.scratch,
+                repl,
+                &mut self.counters,
+            ),
+            _ => Act::Verbatim,
+        };
+        match (skip_comma, key_act) {
+            (false, Act::Verbatim) => Act::Verbatim,
+            (true, Act::Verbatim) => {
+                repl.extend_from_slice(&region[q..]);
+                Act::Replace
             }
-            self.holding = false;
-            self.mark = end;
-            f(self, &inp[self.tok_start..end])
-        } else {
-            let tok = self.take_token(inp, end)?;
-            let r = f(self, &tok);
-            self.give_back(tok);
-            r
+            _ => Act::Replace,
         }
     }
 
     fn end_number(&mut self, inp: &[u8], end: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
         let offset = self.consumed + end as u64;
-        self.with_token(inp, end, |this, tok| {
+        self.with_token(inp, end, out, |this, tok, repl| {
             if !valid_number(tok) {
                 return Err(RedactError::Syntax { offset });
             }
-            if this.suppress.is_none() {
-                this.scalar_token(tok, true, out);
+            if this.suppress.is_some() {
+                return Ok(Act::Verbatim);
             }
-            Ok(())
+            Ok(this.scalar_token(tok, true, repl))
         })?;
         self.value_done(end);
         Ok(())
@@ -764,38 +811,35 @@ impl JsonRedactor {
 
     fn end_literal(&mut self, inp: &[u8], end: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
         let offset = self.consumed + end as u64;
-        self.with_token(inp, end, |this, tok| {
+        self.with_token(inp, end, out, |this, tok, repl| {
             if !matches!(tok, b"true" | b"false" | b"null") {
                 return Err(RedactError::Syntax { offset });
             }
-            if this.suppress.is_none() {
-                if tok == b"null" {
-                    out.extend_from_slice(tok);
-                } else {
-                    this.scalar_token(tok, false, out);
-                }
+            if this.suppress.is_some() || tok == b"null" {
+                return Ok(Act::Verbatim);
             }
-            Ok(())
+            Ok(this.scalar_token(tok, false, repl))
         })?;
         self.value_done(end);
         Ok(())
     }
 
     /// A number, `true` or `false`.
-    fn scalar_token(&mut self, tok: &[u8], number: bool, out: &mut Vec<u8>) {
+    fn scalar_token(&mut self, tok: &[u8], number: bool, repl: &mut Vec<u8>) -> Act {
         let inner = &*self.policy.inner;
         match self.disp {
-            Disp::Keep => out.extend_from_slice(tok),
+            Disp::Keep => Act::Verbatim,
             Disp::Null(r) => {
                 self.counters.rule(r as usize);
-                out.extend_from_slice(b"null");
+                repl.extend_from_slice(b"null");
+                Act::Replace
             }
             Disp::Rule(r) => {
                 self.counters.rule(r as usize);
                 let rule = &inner.rules[r as usize];
                 // Numbers and booleans are ASCII.
                 let text = std::str::from_utf8(tok).unwrap_or_default();
-                apply_rule(inner, &rule.action, &rule.name, text, tok, out);
+                apply_rule(inner, &rule.action, &rule.name, text, repl)
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) if number && inner.numbers && digit_count(tok) >= 12 => {
@@ -805,23 +849,63 @@ impl JsonRedactor {
                             card = Some(f);
                         }
                     });
-                    match card {
-                        Some(f) => {
-                            self.counters.kind(f.kind);
-                            let text = std::str::from_utf8(tok).unwrap_or_default();
-                            match red.replacement(&f, text) {
-                                Outcome::Keep => out.extend_from_slice(tok),
-                                Outcome::Replace(s) => write_json_string(out, &s),
-                                Outcome::Drop => out.extend_from_slice(b"null"),
-                            }
-                        }
-                        None => out.extend_from_slice(tok),
+                    let Some(f) = card else { return Act::Verbatim };
+                    self.counters.kind(f.kind);
+                    let text = std::str::from_utf8(tok).unwrap_or_default();
+                    match red.replacement(&f, text) {
+                        Outcome::Keep => return Act::Verbatim,
+                        Outcome::Replace(s) => write_json_string(repl, &s),
+                        Outcome::Drop => repl.extend_from_slice(b"null"),
                     }
+                    Act::Replace
                 }
-                _ => out.extend_from_slice(tok),
+                _ => Act::Verbatim,
             },
         }
     }
+}
+
+/// What becomes of a held token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Act {
+    /// Written as it came.
+    Verbatim,
+    /// Replaced by the scratch buffer.
+    Replace,
+    /// Removed with the member it names.
+    Drop,
+}
+
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// High bit set in the lowest zero byte of `v` (bytes above it may be set
+/// spuriously, so only the lowest set bit is meaningful).
+#[inline(always)]
+fn zero_bytes(v: u64) -> u64 {
+    v.wrapping_sub(LO) & !v & HI
+}
+
+/// The first `"` or `\\`: eight bytes a step for the first words (most
+/// strings are short), then `memchr2`.
+#[inline(always)]
+fn find_quote(hay: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 8 <= hay.len() {
+        if i >= 64 {
+            return memchr2(b'"', b'\\', &hay[i..]).map(|k| k + i);
+        }
+        let x = u64::from_le_bytes(hay[i..i + 8].try_into().expect("eight bytes"));
+        let m = zero_bytes(x ^ (LO * u64::from(b'"'))) | zero_bytes(x ^ (LO * u64::from(b'\\')));
+        if m != 0 {
+            return Some(i + (m.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    hay[i..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|k| k + i)
 }
 
 fn digit_count(tok: &[u8]) -> usize {
@@ -847,80 +931,85 @@ fn string_text<'a>(content: &'a [u8], escaped: bool, scratch: &'a mut String) ->
 }
 
 /// Applies a rule's strategy to a scalar's text.
-fn apply_rule(inner: &Inner, action: &Strategy, name: &str, text: &str, tok: &[u8], out: &mut Vec<u8>) {
+fn apply_rule(inner: &Inner, action: &Strategy, name: &str, text: &str, repl: &mut Vec<u8>) -> Act {
     let target = Target {
         domain: name,
         label: None,
     };
     match inner.transformer.apply(action, target, text) {
-        Outcome::Keep => out.extend_from_slice(tok),
-        Outcome::Replace(s) => write_json_string(out, &s),
-        Outcome::Drop => out.extend_from_slice(b"null"),
+        Outcome::Keep => return Act::Verbatim,
+        Outcome::Replace(s) => write_json_string(repl, &s),
+        Outcome::Drop => repl.extend_from_slice(b"null"),
     }
+    Act::Replace
 }
 
-/// Scans one JSON string token (quotes included) and writes it, replacing
-/// findings. Byte-identical when nothing is found.
+/// Scans one JSON string token (quotes included); on findings, appends the
+/// replaced string to `repl` and answers [`Act::Replace`].
 fn scan_string(
+    inner: &Inner,
     red: &Redactor,
     tok: &[u8],
     escaped: bool,
     scratch: &mut String,
-    out: &mut Vec<u8>,
+    repl: &mut Vec<u8>,
     counters: &mut Counters,
-) {
+) -> Act {
     let content = &tok[1..tok.len() - 1];
-    let start = out.len();
     let mut any = false;
     let mut last = 0;
     if !escaped {
+        if inner.prefilter && !crate::scan::may_match(content) {
+            return Act::Verbatim;
+        }
         crate::scan::for_each(red.scanner(), content, |f| {
             if !any {
-                out.push(b'"');
+                repl.push(b'"');
                 any = true;
             }
-            out.extend_from_slice(&content[last..f.range.start]);
+            repl.extend_from_slice(&content[last..f.range.start]);
             let value = std::str::from_utf8(&content[f.range.clone()]).unwrap_or_default();
             counters.kind(f.kind);
             match red.replacement(&f, value) {
-                Outcome::Keep => out.extend_from_slice(value.as_bytes()),
-                Outcome::Replace(r) => escape_into(out, &r),
+                Outcome::Keep => repl.extend_from_slice(value.as_bytes()),
+                Outcome::Replace(r) => escape_into(repl, &r),
                 Outcome::Drop => {}
             }
             last = f.range.end;
         });
-        if any {
-            out.extend_from_slice(&content[last..]);
-            out.push(b'"');
-        } else {
-            out.extend_from_slice(tok);
+        if !any {
+            return Act::Verbatim;
         }
-        return;
+        repl.extend_from_slice(&content[last..]);
+        repl.push(b'"');
+        return Act::Replace;
     }
     unescape(content, scratch);
     let text = scratch.as_str();
+    if inner.prefilter && !crate::scan::may_match(text.as_bytes()) {
+        return Act::Verbatim;
+    }
     crate::scan::for_each(red.scanner(), text.as_bytes(), |f| {
         if !any {
-            out.push(b'"');
+            repl.push(b'"');
             any = true;
         }
-        escape_into(out, &text[last..f.range.start]);
+        escape_into(repl, &text[last..f.range.start]);
         let value = &text[f.range.clone()];
         counters.kind(f.kind);
         match red.replacement(&f, value) {
-            Outcome::Keep => escape_into(out, value),
-            Outcome::Replace(r) => escape_into(out, &r),
+            Outcome::Keep => escape_into(repl, value),
+            Outcome::Replace(r) => escape_into(repl, &r),
             Outcome::Drop => {}
         }
         last = f.range.end;
     });
-    if any {
-        escape_into(out, &text[last..]);
-        out.push(b'"');
-    } else {
-        out.truncate(start);
-        out.extend_from_slice(tok);
+    if !any {
+        return Act::Verbatim;
     }
+    escape_into(repl, &text[last..]);
+    repl.push(b'"');
+    Act::Replace
 }
 
 /// Writes `s` as a JSON string, quotes included.

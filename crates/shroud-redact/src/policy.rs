@@ -313,14 +313,32 @@ impl KeyMatcher {
         KeyMatcher::Glob(p.into())
     }
 
-    /// `key` must already be ASCII-lower-cased.
-    pub(crate) fn matches(&self, key: &[u8]) -> bool {
+    /// Whether `key` matches, ASCII case-insensitively. `lower` is scratch
+    /// space for globs.
+    #[inline]
+    pub(crate) fn matches(&self, key: &[u8], lower: &mut Vec<u8>) -> bool {
         match self {
-            KeyMatcher::Exact(e) => **e == *key,
-            KeyMatcher::Contains(f) => f.find(key).is_some(),
-            KeyMatcher::Prefix(p) => key.starts_with(p),
-            KeyMatcher::Suffix(s) => key.ends_with(s),
-            KeyMatcher::Glob(g) => glob(g, key),
+            KeyMatcher::Exact(e) => e.len() == key.len() && e.eq_ignore_ascii_case(key),
+            KeyMatcher::Contains(f) => {
+                let needle = f.needle();
+                if key.len() <= 64 {
+                    needle.len() <= key.len()
+                        && key.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+                } else {
+                    lower.clear();
+                    lower.extend(key.iter().map(u8::to_ascii_lowercase));
+                    f.find(lower).is_some()
+                }
+            }
+            KeyMatcher::Prefix(p) => key.len() >= p.len() && key[..p.len()].eq_ignore_ascii_case(p),
+            KeyMatcher::Suffix(x) => {
+                key.len() >= x.len() && key[key.len() - x.len()..].eq_ignore_ascii_case(x)
+            }
+            KeyMatcher::Glob(g) => {
+                lower.clear();
+                lower.extend(key.iter().map(u8::to_ascii_lowercase));
+                glob(g, lower)
+            }
         }
     }
 }
@@ -420,6 +438,11 @@ pub(crate) struct Inner {
     pub(crate) paths: Vec<Vec<Seg>>,
     pub(crate) keys: Vec<KeyMatcher>,
     pub(crate) redactor: Option<Redactor>,
+    /// The scanner has only built-in detectors, so [`crate::scan::may_match`]
+    /// may skip strings.
+    pub(crate) prefilter: bool,
+    /// The longest key any key rule can match (`usize::MAX` with a glob).
+    pub(crate) key_max_len: usize,
     pub(crate) numbers: bool,
     pub(crate) transformer: Transformer,
     pub(crate) headers: HeaderConfig,
@@ -602,6 +625,19 @@ impl Policy {
                 action: k.action.clone(),
             });
         }
+        let key_max_len = config
+            .keys
+            .iter()
+            .map(|k| {
+                if k.key.contains(['*']) {
+                    usize::MAX
+                } else {
+                    k.key.len()
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        let prefilter = scanner.is_none();
         let d = &config.detectors;
         let redactor = if d.enabled {
             let scanner = match scanner {
@@ -658,6 +694,8 @@ impl Policy {
                 paths,
                 keys,
                 redactor,
+                prefilter,
+                key_max_len,
                 numbers: d.numbers,
                 transformer,
                 header_redact: names(&config.headers.redact)?,
@@ -692,7 +730,7 @@ mod tests {
 
     #[test]
     fn globs() {
-        let m = |p: &str, k: &str| KeyMatcher::compile(p).matches(k.to_ascii_lowercase().as_bytes());
+        let m = |p: &str, k: &str| KeyMatcher::compile(p).matches(k.as_bytes(), &mut Vec::new());
         assert!(m("password", "Password"));
         assert!(!m("password", "passwords"));
         assert!(m("*token*", "X-Refresh-TOKEN-v2"));

@@ -320,6 +320,26 @@ fn sequences_redact_each_record() {
 }
 
 #[test]
+fn find_quote_agrees_with_a_plain_search() {
+    let mut hay = Vec::new();
+    for i in 0..400u32 {
+        hay.push(match i % 37 {
+            0 => b'"',
+            11 => b'\\',
+            5 => 0xff,
+            7 => 0x22 ^ 0x80,
+            _ => b'a' + (i % 26) as u8,
+        });
+    }
+    for start in 0..hay.len() {
+        for end in (start..hay.len()).step_by(3) {
+            let h = &hay[start..end];
+            assert_eq!(find_quote(h), h.iter().position(|&b| b == b'"' || b == b'\\'));
+        }
+    }
+}
+
+#[test]
 fn unescape_handles_surrogates() {
     let mut s = String::new();
     unescape(br#"a\ud83d\ude00b\n\u00e9\ud800x"#, &mut s);
