@@ -1,21 +1,4 @@
 //! Text bodies: detectors with a carry-over window between frames.
-//!
-//! # The window
-//!
-//! A finding may be split across two frames (`jane.roe@exa` | `mple.com`).
-//! The redactor holds back the last [`Limits::text_window`] bytes (8 KiB by
-//! default) of what it has seen and scans them again with the next frame, so
-//! any finding up to that long is seen whole: a finding that starts before the
-//! cut and runs past it moves the cut back to its start. The cut is put just
-//! after a whitespace byte when one is in the window, so the next scan starts
-//! at a word boundary, as the detectors expect. New input is scanned once at
-//! least a window's worth has gathered, so small frames do not rescan the
-//! window each time: the cost is at most twice a single scan, and memory is
-//! the frame plus two windows. Findings longer than the window (a very long
-//! PEM block or token) are only found when they arrive within one window's
-//! reach; raise the window for such bodies.
-//!
-//! [`Limits::text_window`]: crate::Limits::text_window
 
 use shroud_core::{Outcome, Redactor};
 
@@ -24,6 +7,21 @@ use crate::policy::Policy;
 use crate::summary::{Counters, RedactionSummary};
 
 /// A push-style streaming text redactor.
+///
+/// # The window
+///
+/// A finding may be split across two frames (`jane.roe@exa` | `mple.com`).
+/// The redactor holds back the last [`Limits::text_window`](crate::Limits::text_window) bytes (8 KiB by
+/// default) of what it has seen and scans them again with the next frame, so
+/// any finding up to that long is seen whole: a finding that starts before the
+/// cut and runs past it moves the cut back to its start. The cut is put just
+/// after a whitespace byte when one is in the window, so the next scan starts
+/// at a word boundary, as the detectors expect. New input is scanned once at
+/// least a window's worth has gathered, so small frames do not rescan the
+/// window each time: the cost is at most twice a single scan, and memory is
+/// the frame plus two windows. Findings longer than the window (a very long
+/// PEM block or token) are only found when they arrive within one window's
+/// reach; raise the window for such bodies.
 ///
 /// ```
 /// use shroud_redact::{Policy, TextRedactor};
