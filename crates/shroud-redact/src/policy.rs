@@ -322,8 +322,7 @@ impl KeyMatcher {
             KeyMatcher::Contains(f) => {
                 let needle = f.needle();
                 if key.len() <= 64 {
-                    needle.len() <= key.len()
-                        && key.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+                    contains_ci(key, needle)
                 } else {
                     lower.clear();
                     lower.extend(key.iter().map(u8::to_ascii_lowercase));
@@ -341,6 +340,21 @@ impl KeyMatcher {
             }
         }
     }
+}
+
+/// Whether `hay` contains `needle` (lower-case), ASCII case-insensitively.
+#[inline]
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    if needle.len() > hay.len() {
+        return false;
+    }
+    let upper = first.to_ascii_uppercase();
+    (0..=hay.len() - needle.len()).any(|i| {
+        (hay[i] == first || hay[i] == upper) && hay[i + 1..i + needle.len()].eq_ignore_ascii_case(rest)
+    })
 }
 
 /// Wildcard match with `*` and `?`, linear backtracking on the last star.

@@ -177,6 +177,7 @@ impl SseRedactor {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
     use shroud_core::Strategy;
 
     use super::*;
@@ -234,5 +235,27 @@ mod tests {
         let err = r.feed(&[b'a'; 40], &mut out).unwrap_err();
         assert_eq!(err, RedactError::TokenTooLong { max: 32 });
         assert!(out.is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_streams_never_panic_nor_leak(
+            prefix in prop::collection::vec(prop_oneof![any::<u8>(), prop::sample::select(b"data: \n\r{}\":,".to_vec())], 0..80),
+            suffix in prop::collection::vec(prop_oneof![any::<u8>(), prop::sample::select(b"data: \n\r{}\":,".to_vec())], 0..80),
+            chunk in 1usize..20,
+        ) {
+            let mut input = prefix;
+            input.extend_from_slice(b" jane.roe@example.com ");
+            input.extend_from_slice(&suffix);
+            let mut r = SseRedactor::new(Policy::default());
+            let mut out = Vec::new();
+            for c in input.chunks(chunk) {
+                if r.feed(c, &mut out).is_err() {
+                    break;
+                }
+            }
+            let _ = r.finish(&mut out);
+            prop_assert!(!String::from_utf8_lossy(&out).contains("jane.roe@example.com"));
+        }
     }
 }
