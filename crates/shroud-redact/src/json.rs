@@ -379,8 +379,20 @@ impl JsonRedactor {
                 if b != b'"' {
                     return Err(self.syntax(i));
                 }
-                if self.need_keys && self.suppress.is_none() && !self.holding {
-                    self.hold(i);
+                if self.need_keys && self.suppress.is_none() {
+                    if !self.holding {
+                        self.hold(i);
+                    }
+                    // Fast path: the whole key is in this input, unescaped.
+                    if let Some(k) = find_quote(&inp[i + 1..])
+                        && inp[i + 1 + k] == b'"'
+                    {
+                        let end = i + 2 + k;
+                        self.is_key = true;
+                        self.escaped = false;
+                        self.with_token(inp, end, out, |this, tok, repl| Ok(this.key_token(tok, repl)))?;
+                        return Ok(end);
+                    }
                 }
                 self.is_key = true;
                 self.escaped = false;
@@ -557,6 +569,18 @@ impl JsonRedactor {
                         Disp::Scan => self.policy.inner.redactor.is_some(),
                         Disp::Keep => false,
                     };
+                // Fast path: the whole string is in this input, unescaped.
+                if let Some(k) = find_quote(&inp[i + 1..])
+                    && inp[i + 1 + k] == b'"'
+                {
+                    let end = i + 2 + k;
+                    if hold {
+                        self.hold(i);
+                        self.with_token(inp, end, out, |this, tok, repl| Ok(this.string_token(tok, repl)))?;
+                    }
+                    self.value_done(end);
+                    return Ok(end);
+                }
                 if hold {
                     self.hold(i);
                 }

@@ -48,7 +48,18 @@ pub enum ConfigError {
 
 /// A rule on member names: every member whose key matches `key` (ASCII
 /// case-insensitive; `*` matches any run, `?` one byte) has its value handled
-/// by the strategy.
+/// by the strategy, at any depth.
+///
+/// How strategies apply to JSON values:
+///
+/// - a string, number or boolean is replaced by the strategy's output, as a
+///   JSON string (`mask`, `pseudonymize`, `encrypt` and `generalize` see the
+///   unescaped text or the number's digits); `null` carries nothing and stays;
+/// - an object or array is replaced whole by the `redact` text (or
+///   `[REDACTED]` for the other strategies, which need a scalar);
+/// - `drop` removes the member, key and all, keeping the commas valid;
+/// - `keep` leaves the value and everything inside it alone, detectors
+///   included (an allow-list for known-safe fields).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeyRule {
     /// The key name or glob: `password`, `*token*`, `ssn`.
@@ -59,7 +70,10 @@ pub struct KeyRule {
 }
 
 /// A rule on JSON pointer paths (RFC 6901) where a segment `*` matches any
-/// member name or array index: `/users/*/email`.
+/// member name or array index: `/users/*/email`. Path rules are checked
+/// before key rules and apply as [`KeyRule`]s do, except that `drop` on an
+/// array element (or the root) writes `null` in its place, so indexes of the
+/// elements after it do not shift.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PathRule {
     /// The pointer.
