@@ -335,3 +335,98 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::convert::Infallible;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    struct Frames(VecDeque<Frame<Bytes>>);
+
+    impl Body for Frames {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+            Poll::Ready(self.get_mut().0.pop_front().map(Ok))
+        }
+    }
+
+    fn report(policy: &Policy) -> Report {
+        Report {
+            policy: policy.clone(),
+            on_summary: None,
+            headers: Counters::default(),
+            header_values: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn trailers_are_kept_after_the_redacted_data() {
+        let policy = Policy::default();
+        let mut trailers = HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        let inner = Frames(
+            [
+                Frame::data(Bytes::from_static(b"{\"a\":\"jane@exa")),
+                Frame::data(Bytes::from_static(b"mple.com\"}")),
+                Frame::trailers(trailers.clone()),
+            ]
+            .into(),
+        );
+        let body = RedactBody::redact(
+            inner,
+            Engine::new(Format::Json, policy.clone()),
+            None,
+            report(&policy),
+        );
+        assert_eq!(body.size_hint().exact(), None);
+        let collected = body.collect().await.unwrap();
+        assert_eq!(collected.trailers(), Some(&trailers));
+        assert_eq!(&collected.to_bytes()[..], b"{\"a\":\"[REDACTED:email]\"}");
+    }
+
+    #[tokio::test]
+    async fn errors_end_the_stream_and_drop_trailers() {
+        let policy = Policy::default();
+        let inner = Frames(
+            [
+                Frame::data(Bytes::from_static(b"[\"ok\",")),
+                Frame::data(Bytes::from_static(b"\"jane@example.com\" x")),
+                Frame::trailers(HeaderMap::new()),
+            ]
+            .into(),
+        );
+        let mut body = RedactBody::redact(
+            inner,
+            Engine::new(Format::Json, policy.clone()),
+            None,
+            report(&policy),
+        );
+        let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(&first[..], b"[\"ok\",");
+        let second = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(&second[..], b"\"[REDACTED:email]\"");
+        let err = body.frame().await.unwrap().unwrap_err();
+        assert!(matches!(err, BodyError::Redact(RedactError::Syntax { .. })));
+        assert!(body.frame().await.is_none());
+        assert!(body.is_end_stream());
+    }
+
+    #[tokio::test]
+    async fn pass_and_full_bodies_report_exact_sizes() {
+        let full: RedactBody<Frames> = RedactBody::full(Bytes::from_static(b"abc"));
+        assert_eq!(full.size_hint().exact(), Some(3));
+        assert!(!full.is_end_stream());
+        let pass = RedactBody::pass(http_body_util::Full::new(Bytes::from_static(b"abcd")));
+        assert_eq!(pass.size_hint().exact(), Some(4));
+        assert_eq!(&pass.collect().await.unwrap().to_bytes()[..], b"abcd");
+    }
+}
