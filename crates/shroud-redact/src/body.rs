@@ -1,0 +1,432 @@
+//! [`RedactBody`]: the response body wrapper.
+
+use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use http::HeaderMap;
+use http_body::{Body, Frame, SizeHint};
+
+use crate::codec::Codec;
+use crate::error::{BodyError, RedactError};
+use crate::json::JsonRedactor;
+use crate::ndjson::NdjsonRedactor;
+use crate::policy::Policy;
+use crate::sse::SseRedactor;
+use crate::summary::{Counters, OnSummary, RedactionSummary};
+use crate::text::TextRedactor;
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How a body is parsed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Format {
+    Json,
+    Ndjson,
+    Sse,
+    Text,
+}
+
+#[derive(Debug)]
+pub(crate) enum Engine {
+    Json(JsonRedactor),
+    Ndjson(NdjsonRedactor),
+    Sse(SseRedactor),
+    Text(TextRedactor),
+}
+
+impl Engine {
+    pub(crate) fn new(format: Format, policy: Policy) -> Engine {
+        match format {
+            Format::Json => Engine::Json(JsonRedactor::new(policy)),
+            Format::Ndjson => Engine::Ndjson(NdjsonRedactor::new(policy)),
+            Format::Sse => Engine::Sse(SseRedactor::new(policy)),
+            Format::Text => Engine::Text(TextRedactor::new(policy)),
+        }
+    }
+
+    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), RedactError> {
+        match self {
+            Engine::Json(r) => r.feed(input, out),
+            Engine::Ndjson(r) => r.feed(input, out),
+            Engine::Sse(r) => r.feed(input, out),
+            Engine::Text(r) => r.feed(input, out),
+        }
+    }
+
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), RedactError> {
+        match self {
+            Engine::Json(r) => r.finish(out),
+            Engine::Ndjson(r) => r.finish(out),
+            Engine::Sse(r) => r.finish(out),
+            Engine::Text(r) => r.finish(out),
+        }
+    }
+
+    fn counters(&self) -> &Counters {
+        match self {
+            Engine::Json(r) => r.counters(),
+            Engine::Ndjson(r) => r.counters(),
+            Engine::Sse(r) => r.counters(),
+            Engine::Text(r) => r.counters(),
+        }
+    }
+}
+
+/// Where the summary of a body goes when it ends.
+#[derive(Clone)]
+pub(crate) struct Report {
+    pub(crate) policy: Policy,
+    pub(crate) on_summary: Option<OnSummary>,
+    /// Header values changed before the body started.
+    pub(crate) headers: Counters,
+    pub(crate) header_values: u64,
+}
+
+impl Report {
+    /// For bodies passed untouched: only the header redactions.
+    pub(crate) fn emit_headers_only(&self) {
+        self.emit(None, None);
+    }
+
+    fn emit(&self, body: Option<&Counters>, error: Option<&dyn std::fmt::Display>) {
+        let mut c = self.headers.clone();
+        if let Some(b) = body {
+            c.merge(b);
+            c.bytes_in = b.bytes_in;
+            c.bytes_out = b.bytes_out;
+        }
+        let mut s: RedactionSummary = c.summary(&self.policy);
+        s.headers = self.header_values;
+        s.error = error.map(ToString::to_string);
+        s.emit();
+        if let Some(f) = &self.on_summary {
+            f(&s);
+        }
+    }
+}
+
+struct Redacting {
+    engine: Engine,
+    codec: Option<Codec>,
+    ready: VecDeque<Bytes>,
+    error: Option<RedactError>,
+    trailers: Option<HeaderMap>,
+    done: bool,
+    report: Report,
+}
+
+impl Redacting {
+    /// Runs `input` through decoder, engine and encoder; output goes to `ready`.
+    fn process(&mut self, input: &[u8]) {
+        let mut out = Vec::with_capacity(input.len() + 64);
+        let engine = &mut self.engine;
+        let r = match &mut self.codec {
+            None => engine.feed(input, &mut out),
+            Some(codec) => codec.decode(input, &mut |piece| engine.feed(piece, &mut out)),
+        };
+        self.push(out);
+        if let Err(e) = r {
+            self.error = Some(e);
+        }
+    }
+
+    fn push(&mut self, plain: Vec<u8>) {
+        let bytes = match &mut self.codec {
+            None => plain,
+            Some(codec) if !plain.is_empty() => codec.encode(&plain),
+            Some(_) => Vec::new(),
+        };
+        if !bytes.is_empty() {
+            self.ready.push_back(Bytes::from(bytes));
+        }
+    }
+
+    fn end(&mut self) {
+        self.done = true;
+        let mut out = Vec::new();
+        let engine = &mut self.engine;
+        let mut r = match &mut self.codec {
+            None => Ok(()),
+            Some(codec) => codec.finish_decode(&mut |piece| engine.feed(piece, &mut out)),
+        };
+        if r.is_ok() {
+            r = self.engine.finish(&mut out);
+        }
+        self.push(out);
+        match r {
+            Ok(()) => {
+                if let Some(codec) = &mut self.codec {
+                    let tail = codec.finish_encode();
+                    if !tail.is_empty() {
+                        self.ready.push_back(Bytes::from(tail));
+                    }
+                }
+                self.report.emit(Some(self.engine.counters()), None);
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+enum Mode<B> {
+    /// Untouched (exempt, not configured, HEAD, 1xx/204/304, or encodings
+    /// configured to pass).
+    Pass(Pin<Box<B>>),
+    /// Scanned.
+    Redact {
+        inner: Pin<Box<B>>,
+        state: Box<Redacting>,
+    },
+    /// A body made here (the problem response), or frames held back while
+    /// deciding on one, followed by the rest.
+    Full(Option<Bytes>),
+}
+
+/// The body of a response that went through [`RedactLayer`](crate::RedactLayer).
+///
+/// Yields only bytes that were scanned; ends with [`BodyError`] after the last
+/// safe byte when the body cannot be redacted. Trailers are kept.
+pub struct RedactBody<B> {
+    mode: Mode<B>,
+    /// Frames produced before the response head was sent (problem mode).
+    replay: VecDeque<Frame<Bytes>>,
+}
+
+impl<B> std::fmt::Debug for RedactBody<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mode = match &self.mode {
+            Mode::Pass(_) => "pass",
+            Mode::Redact { .. } => "redact",
+            Mode::Full(_) => "full",
+        };
+        f.debug_struct("RedactBody").field("mode", &mode).finish()
+    }
+}
+
+impl<B> RedactBody<B> {
+    pub(crate) fn pass(body: B) -> Self {
+        RedactBody {
+            mode: Mode::Pass(Box::pin(body)),
+            replay: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn full(bytes: Bytes) -> Self {
+        RedactBody {
+            mode: Mode::Full(Some(bytes)),
+            replay: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn redact(body: B, engine: Engine, codec: Option<Codec>, report: Report) -> Self {
+        RedactBody {
+            mode: Mode::Redact {
+                inner: Box::pin(body),
+                state: Box::new(Redacting {
+                    engine,
+                    codec,
+                    ready: VecDeque::new(),
+                    error: None,
+                    trailers: None,
+                    done: false,
+                    report,
+                }),
+            },
+            replay: VecDeque::new(),
+        }
+    }
+
+    pub(crate) fn with_replay(mut self, frames: VecDeque<Frame<Bytes>>) -> Self {
+        self.replay = frames;
+        self
+    }
+}
+
+impl<B> Body for RedactBody<B>
+where
+    B: Body<Data = Bytes>,
+    B::Error: Into<BoxError>,
+{
+    type Data = Bytes;
+    type Error = BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyError>>> {
+        let this = self.get_mut();
+        if let Some(f) = this.replay.pop_front() {
+            return Poll::Ready(Some(Ok(f)));
+        }
+        match &mut this.mode {
+            Mode::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
+            Mode::Pass(inner) => inner
+                .as_mut()
+                .poll_frame(cx)
+                .map_err(|e| BodyError::Inner(e.into())),
+            Mode::Redact { inner, state } => loop {
+                if let Some(b) = state.ready.pop_front() {
+                    return Poll::Ready(Some(Ok(Frame::data(b))));
+                }
+                if let Some(e) = state.error.take() {
+                    state.done = true;
+                    state.trailers = None;
+                    state.report.emit(Some(state.engine.counters()), Some(&e));
+                    tracing::debug!(target: "shroud_redact", error = %e, "response body refused");
+                    return Poll::Ready(Some(Err(BodyError::Redact(e))));
+                }
+                if state.done {
+                    return Poll::Ready(state.trailers.take().map(|t| Ok(Frame::trailers(t))));
+                }
+                match ready!(inner.as_mut().poll_frame(cx)) {
+                    None => state.end(),
+                    Some(Err(e)) => {
+                        state.done = true;
+                        let e: BoxError = e.into();
+                        state
+                            .report
+                            .emit(Some(state.engine.counters()), Some(&"the inner body failed"));
+                        return Poll::Ready(Some(Err(BodyError::Inner(e))));
+                    }
+                    Some(Ok(frame)) => match frame.into_data() {
+                        Ok(data) => state.process(&data),
+                        Err(frame) => {
+                            if let Ok(t) = frame.into_trailers() {
+                                state.trailers = Some(t);
+                                state.end();
+                            }
+                        }
+                    },
+                }
+            },
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        if !self.replay.is_empty() {
+            return false;
+        }
+        match &self.mode {
+            Mode::Full(b) => b.is_none(),
+            Mode::Pass(inner) => inner.is_end_stream(),
+            Mode::Redact { state, .. } => {
+                state.done && state.ready.is_empty() && state.error.is_none() && state.trailers.is_none()
+            }
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        let replay: u64 = self
+            .replay
+            .iter()
+            .filter_map(|f| f.data_ref().map(|d| d.len() as u64))
+            .sum();
+        match &self.mode {
+            Mode::Full(b) => SizeHint::with_exact(replay + b.as_ref().map_or(0, |b| b.len() as u64)),
+            Mode::Pass(inner) if replay == 0 => inner.size_hint(),
+            // The length changes with redaction: nothing better than unknown.
+            _ => {
+                let mut h = SizeHint::new();
+                h.set_lower(replay);
+                h
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::convert::Infallible;
+
+    use http_body_util::BodyExt;
+
+    use super::*;
+
+    struct Frames(VecDeque<Frame<Bytes>>);
+
+    impl Body for Frames {
+        type Data = Bytes;
+        type Error = Infallible;
+
+        fn poll_frame(
+            self: Pin<&mut Self>,
+            _: &mut Context<'_>,
+        ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+            Poll::Ready(self.get_mut().0.pop_front().map(Ok))
+        }
+    }
+
+    fn report(policy: &Policy) -> Report {
+        Report {
+            policy: policy.clone(),
+            on_summary: None,
+            headers: Counters::default(),
+            header_values: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn trailers_are_kept_after_the_redacted_data() {
+        let policy = Policy::default();
+        let mut trailers = HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("0"));
+        let inner = Frames(
+            [
+                Frame::data(Bytes::from_static(b"{\"a\":\"jane@exa")),
+                Frame::data(Bytes::from_static(b"mple.com\"}")),
+                Frame::trailers(trailers.clone()),
+            ]
+            .into(),
+        );
+        let body = RedactBody::redact(
+            inner,
+            Engine::new(Format::Json, policy.clone()),
+            None,
+            report(&policy),
+        );
+        assert_eq!(body.size_hint().exact(), None);
+        let collected = body.collect().await.unwrap();
+        assert_eq!(collected.trailers(), Some(&trailers));
+        assert_eq!(&collected.to_bytes()[..], b"{\"a\":\"[REDACTED:email]\"}");
+    }
+
+    #[tokio::test]
+    async fn errors_end_the_stream_and_drop_trailers() {
+        let policy = Policy::default();
+        let inner = Frames(
+            [
+                Frame::data(Bytes::from_static(b"[\"ok\",")),
+                Frame::data(Bytes::from_static(b"\"jane@example.com\" x")),
+                Frame::trailers(HeaderMap::new()),
+            ]
+            .into(),
+        );
+        let mut body = RedactBody::redact(
+            inner,
+            Engine::new(Format::Json, policy.clone()),
+            None,
+            report(&policy),
+        );
+        let first = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(&first[..], b"[\"ok\",");
+        let second = body.frame().await.unwrap().unwrap().into_data().unwrap();
+        assert_eq!(&second[..], b"\"[REDACTED:email]\"");
+        let err = body.frame().await.unwrap().unwrap_err();
+        assert!(matches!(err, BodyError::Redact(RedactError::Syntax { .. })));
+        assert!(body.frame().await.is_none());
+        assert!(body.is_end_stream());
+    }
+
+    #[tokio::test]
+    async fn pass_and_full_bodies_report_exact_sizes() {
+        let full: RedactBody<Frames> = RedactBody::full(Bytes::from_static(b"abc"));
+        assert_eq!(full.size_hint().exact(), Some(3));
+        assert!(!full.is_end_stream());
+        let pass = RedactBody::pass(http_body_util::Full::new(Bytes::from_static(b"abcd")));
+        assert_eq!(pass.size_hint().exact(), Some(4));
+        assert_eq!(&pass.collect().await.unwrap().to_bytes()[..], b"abcd");
+    }
+}
