@@ -145,20 +145,26 @@ async fn failures_are_redacted_and_grpc_status_is_recorded() {
     use tower::{ServiceBuilder, ServiceExt};
 
     let out = Captured::default();
-    let fmt = tracing_subscriber::fmt::layer().json().with_writer(out.clone()).with_current_span(true);
+    let fmt = tracing_subscriber::fmt::layer()
+        .json()
+        .with_writer(out.clone())
+        .with_current_span(true);
     let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
     let _guard = tracing::subscriber::set_default(subscriber);
 
     // A service whose error quotes the caller's email.
-    let failing = ServiceBuilder::new().layer(http_trace_layer(TracePolicy::default())).service_fn(
-        |_req: http::Request<String>| async move {
+    let failing = ServiceBuilder::new()
+        .layer(http_trace_layer(TracePolicy::default()))
+        .service_fn(|_req: http::Request<String>| async move {
             Err::<http::Response<String>, _>(io::Error::other(format!("no account for {EMAIL}")))
-        },
-    );
+        });
     let Err(err) = failing.oneshot(http::Request::new(String::new())).await else {
         panic!("the service fails");
     };
-    assert!(err.to_string().contains(EMAIL), "the error itself is the caller's business");
+    assert!(
+        err.to_string().contains(EMAIL),
+        "the error itself is the caller's business"
+    );
 
     // A trailers-only gRPC refusal.
     let grpc = ServiceBuilder::new()
@@ -183,11 +189,22 @@ async fn failures_are_redacted_and_grpc_status_is_recorded() {
     let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
     assert!(!log.contains(EMAIL), "{log}");
     let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let failed = lines.iter().find(|l| l["fields"]["message"] == "request failed").expect("failure event");
-    assert!(failed["fields"]["classification"].as_str().unwrap().contains("[REDACTED:email]"), "{failed}");
+    let failed = lines
+        .iter()
+        .find(|l| l["fields"]["message"] == "request failed")
+        .expect("failure event");
+    assert!(
+        failed["fields"]["classification"]
+            .as_str()
+            .unwrap()
+            .contains("[REDACTED:email]"),
+        "{failed}"
+    );
     let response = lines
         .iter()
-        .find(|l| l["fields"]["message"] == "response" && l["span"]["http.route"] == "/shroud.demo.Users/GetUser")
+        .find(|l| {
+            l["fields"]["message"] == "response" && l["span"]["http.route"] == "/shroud.demo.Users/GetUser"
+        })
         .expect("gRPC response event");
     assert_eq!(response["span"]["rpc.grpc.status"], 16);
     assert_eq!(response["span"]["rpc.system"], "grpc");
