@@ -588,11 +588,39 @@ impl JsonRedactor {
             }
             b'-' | b'0'..=b'9' => {
                 self.disp = d;
+                // Fast path: a number that ends in this input and is written
+                // as it is (no rule, too short to be a card).
+                let inner = &*self.policy.inner;
+                let mut e = i + 1;
+                while e < inp.len() && matches!(inp[e], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    e += 1;
+                }
+                let verbatim = self.suppress.is_some()
+                    || d == Disp::Keep
+                    || (d == Disp::Scan && (e - i < 12 || !inner.numbers || inner.redactor.is_none()));
+                if e < inp.len() && verbatim && e - i <= inner.limits.max_pending {
+                    if !valid_number(&inp[i..e]) {
+                        return Err(self.syntax(e));
+                    }
+                    self.value_done(e);
+                    return Ok(e);
+                }
                 self.hold(i);
                 self.state = State::Number;
             }
             b't' | b'f' | b'n' => {
                 self.disp = d;
+                let lit: &[u8] = match b {
+                    b't' => b"true",
+                    b'f' => b"false",
+                    _ => b"null",
+                };
+                let e = i + lit.len();
+                let verbatim = b == b'n' || self.suppress.is_some() || matches!(d, Disp::Scan | Disp::Keep);
+                if verbatim && e < inp.len() && &inp[i..e] == lit && !inp[e].is_ascii_lowercase() {
+                    self.value_done(e);
+                    return Ok(e);
+                }
                 self.hold(i);
                 self.state = State::Literal;
             }
