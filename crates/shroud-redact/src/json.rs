@@ -729,7 +729,6 @@ impl JsonRedactor {
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) => scan_string(
-                    inner,
                     red,
                     tok,
                     self.escaped,
@@ -826,7 +825,6 @@ impl JsonRedactor {
         repl.extend_from_slice(prefix);
         let key_act = match &inner.redactor {
             Some(red) if self.next != Disp::Keep => scan_string(
-                inner,
                 red,
                 &region[q..],
                 self.escaped,
@@ -999,7 +997,6 @@ fn apply_rule(inner: &Inner, action: &Strategy, name: &str, text: &str, repl: &m
 /// Scans one JSON string token (quotes included); on findings, appends the
 /// replaced string to `repl` and answers [`Act::Replace`].
 fn scan_string(
-    inner: &Inner,
     red: &Redactor,
     tok: &[u8],
     escaped: bool,
@@ -1011,7 +1008,7 @@ fn scan_string(
     let mut any = false;
     let mut last = 0;
     if !escaped {
-        if inner.prefilter && !crate::scan::may_match(content) {
+        if !crate::scan::may_match(red.scanner(), content) {
             return Act::Verbatim;
         }
         crate::scan::for_each(red.scanner(), content, |f| {
@@ -1038,7 +1035,7 @@ fn scan_string(
     }
     unescape(content, scratch);
     let text = scratch.as_str();
-    if inner.prefilter && !crate::scan::may_match(text.as_bytes()) {
+    if !crate::scan::may_match(red.scanner(), text.as_bytes()) {
         return Act::Verbatim;
     }
     crate::scan::for_each(red.scanner(), text.as_bytes(), |f| {

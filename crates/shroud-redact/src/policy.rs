@@ -466,9 +466,6 @@ pub(crate) struct Inner {
     pub(crate) paths: Vec<Vec<Seg>>,
     pub(crate) keys: Vec<KeyMatcher>,
     pub(crate) redactor: Option<Redactor>,
-    /// The scanner has only built-in detectors, so [`crate::scan::may_match`]
-    /// may skip strings.
-    pub(crate) prefilter: bool,
     /// The longest key any key rule can match (`usize::MAX` with a glob).
     pub(crate) key_max_len: usize,
     pub(crate) numbers: bool,
@@ -665,7 +662,6 @@ impl Policy {
             })
             .max()
             .unwrap_or(0);
-        let prefilter = scanner.is_none();
         let d = &config.detectors;
         let redactor = if d.enabled {
             let scanner = match scanner {
@@ -722,7 +718,6 @@ impl Policy {
                 paths,
                 keys,
                 redactor,
-                prefilter,
                 key_max_len,
                 numbers: d.numbers,
                 transformer,

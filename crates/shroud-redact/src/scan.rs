@@ -3,64 +3,16 @@
 use shroud_core::{Finding, Scanner};
 
 /// [`Scanner::for_each`] over `hay`.
-///
-/// The scanner's IPv6 matcher reads one byte before the haystack when it
-/// starts with a lone `:` (a `: comment` SSE line, a `":x"` JSON string), so
-/// such a haystack is scanned from its second byte: a lone `:` starts no
-/// finding, and the byte after it is a word start either way.
 #[inline]
-pub(crate) fn for_each(scanner: &Scanner, hay: &[u8], mut f: impl FnMut(Finding)) {
-    if hay.first() == Some(&b':')
-        && !matches!(hay.get(1), Some(b) if b.is_ascii_hexdigit() || *b == b':' || *b == b'.')
-    {
-        scanner.for_each(&hay[1..], |mut x| {
-            x.range = x.range.start + 1..x.range.end + 1;
-            f(x);
-        });
-    } else {
-        scanner.for_each(hay, f);
-    }
+pub(crate) fn for_each(scanner: &Scanner, hay: &[u8], f: impl FnMut(Finding)) {
+    scanner.for_each(hay, f);
 }
 
-/// Bytes at least one of which every finding of a built-in detector holds:
-/// the scanner's triggers (digits, `:`, `@`) and a byte of every credential
-/// prefix it searches for (`eyJ`, `AKIA`/`ASIA`/`AIza`, `Bearer`/`Basic`,
-/// `-----BEGIN`, `ghp_`, `xoxb-`, `sk_live_`, ...). The lower-case `bearer `
-/// and `basic ` prefixes are checked apart.
-const TRIGGERS: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = b'0';
-    while b <= b'9' {
-        t[b as usize] = true;
-        b += 1;
-    }
-    let extra = b":@_-JAB";
-    let mut i = 0;
-    while i < extra.len() {
-        t[extra[i] as usize] = true;
-        i += 1;
-    }
-    t
-};
-
-/// Whether the built-in detectors could find anything in `hay`; `false`
-/// means they certainly find nothing, so short strings without any trigger
-/// skip the scanner's per-call setup. Used only for scanners without custom
-/// detectors.
+/// Whether the scanner could find anything in `hay` ([`Scanner::may_match`]):
+/// short strings without any trigger skip the scanner's per-call setup.
 #[inline]
-pub(crate) fn may_match(hay: &[u8]) -> bool {
-    if hay.iter().any(|&b| TRIGGERS[b as usize]) {
-        return true;
-    }
-    let mut i = 0;
-    while let Some(k) = memchr::memchr(b'b', &hay[i..]) {
-        let j = i + k;
-        if hay[j..].starts_with(b"bearer ") || hay[j..].starts_with(b"basic ") {
-            return true;
-        }
-        i = j + 1;
-    }
-    false
+pub(crate) fn may_match(scanner: &Scanner, hay: &[u8]) -> bool {
+    scanner.may_match(hay)
 }
 
 /// Every finding in `hay`, in order.
@@ -102,10 +54,10 @@ mod tests {
             "jane@example.com",
             "::1",
         ] {
-            assert!(may_match(s.as_bytes()), "{s}");
+            assert!(may_match(&Scanner::new(), s.as_bytes()), "{s}");
         }
-        assert!(!may_match(b"likes hiking and reading"));
-        assert!(!may_match(b"Springfield"));
+        assert!(!may_match(&Scanner::new(), b"likes hiking and reading"));
+        assert!(!may_match(&Scanner::new(), b"Springfield"));
     }
 
     proptest! {
@@ -113,7 +65,7 @@ mod tests {
         fn prefilter_never_hides_a_finding(
             hay in "[a-zA-Z0-9 @:._\\-+/=()]{0,60}|(eyJ|AKIA|ASIA|AIza|ghp_|xoxb-|sk_live_|bearer |basic |Bearer |-----BEGIN )[a-zA-Z0-9 ._=-]{0,60}"
         ) {
-            if !may_match(hay.as_bytes()) {
+            if !may_match(&Scanner::new(), hay.as_bytes()) {
                 prop_assert!(Scanner::new().scan(hay.as_bytes()).is_empty(), "{}", hay);
             }
         }

@@ -352,6 +352,27 @@ impl Scanner {
         }
     }
 
+    /// Whether `hay` could hold a finding. `false` means [`scan`](Self::scan)
+    /// certainly finds nothing; `true` means it may. One pass over the bytes
+    /// with no per-call setup, for callers that scan many short strings
+    /// (JSON values, log fields) and want to skip most of them cheaply.
+    /// Always `true` when custom detectors are configured.
+    ///
+    /// ```
+    /// use shroud_core::Scanner;
+    ///
+    /// let s = Scanner::new();
+    /// assert!(!s.may_match(b"likes hiking and reading"));
+    /// assert!(s.may_match(b"jane@example.com"));
+    /// assert!(s.may_match(b"bearer abcdefghijklmnop"));
+    /// ```
+    pub fn may_match(&self, hay: &[u8]) -> bool {
+        let inner = &*self.inner;
+        !inner.custom.is_empty()
+            || (inner.digits && hay.iter().any(|&b| bytes::is_trigger(b)))
+            || (inner.keywords.is_some() && inner.short.find(hay, 0).is_some())
+    }
+
     /// All findings in `hay`, in order, non-overlapping.
     pub fn scan(&self, hay: &[u8]) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -730,6 +751,36 @@ mod tests {
             assert_eq!(long.iter().map(|f| f.kind).collect::<Vec<_>>(), pieces);
             assert_eq!(long.len(), 2 * n);
         }
+    }
+
+    #[test]
+    fn may_match_never_hides_a_finding() {
+        let s = Scanner::new();
+        let mut r = 0x2545_f491_4f6c_dd1d_u64;
+        let alphabet = b"aeyJAKISBbrsk_-:@.0123456789 +()GHPx";
+        for _ in 0..20_000 {
+            let len = (r % 40) as usize;
+            let hay: Vec<u8> = (0..len)
+                .map(|_| {
+                    r ^= r << 13;
+                    r ^= r >> 7;
+                    r ^= r << 17;
+                    alphabet[(r % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            if !s.may_match(&hay) {
+                assert!(s.scan(&hay).is_empty(), "{:?}", String::from_utf8_lossy(&hay));
+            }
+        }
+        let only_email = Scanner::builder().only([Kind::Email]).build().unwrap();
+        assert!(!only_email.may_match(b"eyJ and AKIA but no at sign"));
+        assert!(
+            Scanner::builder()
+                .regex("x", "q")
+                .build()
+                .unwrap()
+                .may_match(b"q")
+        );
     }
 
     #[test]
