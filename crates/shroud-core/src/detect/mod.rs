@@ -645,13 +645,14 @@ impl ShortKeywords {
     /// The leftmost keyword at or after `pos` (the first listed wins at one
     /// start), as `(start, end, pattern)`.
     fn find(&self, hay: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
-        let tail = hay.get(pos..)?;
-        for (i, w) in tail.windows(2).enumerate() {
-            let k = usize::from(w[0]) << 8 | usize::from(w[1]);
+        let mut prev = usize::from(*hay.get(pos)?);
+        for (i, &b) in hay.iter().enumerate().skip(pos + 1) {
+            let k = prev << 8 | usize::from(b);
+            prev = usize::from(b);
             if self.pairs[k >> 6] & (1 << (k & 63)) == 0 {
                 continue;
             }
-            let at = pos + i;
+            let at = i - 1;
             for (p, id) in &self.patterns {
                 if hay[at..].starts_with(p) {
                     return Some((at, at + p.len(), *id));

@@ -21,8 +21,8 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
         }
     }
     // A doubled dot cannot be inside a dot-atom: keep what follows the last one.
-    if let Some(p) = hay[s..at_pos].windows(2).rposition(|w| w == b"..") {
-        s += p + 2;
+    if let Some(p) = (s + 1..at_pos).rev().find(|&i| hay[i] == b'.' && hay[i - 1] == b'.') {
+        s = p + 1;
     }
     while s < at_pos && hay[s] == b'.' {
         s += 1;
