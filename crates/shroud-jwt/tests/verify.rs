@@ -445,3 +445,31 @@ fn cache_serves_repeats_and_respects_expiry() {
     now.store(1_000_010, Ordering::SeqCst);
     assert_eq!(v.verify(&t).unwrap_err(), Rejection::Expired);
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b64_parts() -> impl Strategy<Value = String> {
+        let json = prop_oneof![
+            Just(r#"{"alg":"HS256","kid":"hs"}"#.to_owned()),
+            Just(r#"{"alg":"ES256"}"#.to_owned()),
+            "\\{(\"[a-z]{1,4}\":(\"[A-Za-z0-9]{0,8}\"|-?[0-9]{1,12}|\\[\\]|\\{\\}|null|true),?){0,6}\\}",
+            ".{0,40}",
+        ];
+        (json.clone(), json, proptest::collection::vec(any::<u8>(), 0..80))
+            .prop_map(|(h, p, s)| format!("{}.{}.{}", b64(h), b64(p), b64(s)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn verifier_never_panics_and_never_accepts_garbage(token in prop_oneof![b64_parts(), ".{0,300}"]) {
+            let v = verifier_with(all_keys());
+            prop_assert!(v.verify(&token).is_err());
+            let set = all_keys();
+            prop_assert!(set.verify_jws(&token).is_err());
+        }
+    }
+}
