@@ -225,6 +225,25 @@ async fn no_keys_ever_loaded_fails_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_in_a_remote_jwks_are_never_trusted() {
+    let (server, jwks_addr) = jwks_server(60).await;
+    server.set(&[hs().jwk("H")]);
+    let jwks = remote(jwks_addr);
+    assert!(!jwks.wait_loaded(Duration::from_millis(1500)).await);
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .algorithms(shroud_jwt::AlgSet::all())
+        .build()
+        .unwrap();
+    let err = verifier
+        .verify_async(&hs().token("H", &claims()))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Rejection::KeysUnavailable);
+    assert!(server.hits() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_misses_share_one_fetch_and_refetches_are_rate_limited() {
     let (server, jwks_addr) = jwks_server(3600).await;
     server.set(&[ec().jwk("E")]);
