@@ -197,7 +197,7 @@ fn bench(c: &mut Criterion) {
         g.bench_function("trivial_service_alone", |b| {
             b.iter_batched(
                 || request(&case.token),
-                |req| now_or_never(bare.clone().oneshot(req)).unwrap(),
+                |req| now_or_never(bare.oneshot(req)).unwrap(),
                 BatchSize::SmallInput,
             )
         });
