@@ -41,6 +41,38 @@ fn every_algorithm_verifies_and_fills_token_info() {
 }
 
 #[test]
+fn pem_keys_verify_their_algorithm_only() {
+    let rs = Key::from_pem(rsa().pem().as_bytes(), Algorithm::RS256)
+        .unwrap()
+        .with_kid("rs");
+    let es = Key::from_pem(ec().pem().as_bytes(), Algorithm::ES256)
+        .unwrap()
+        .with_kid("es");
+    let edk = Key::from_pem(ed().pem().as_bytes(), Algorithm::EdDSA)
+        .unwrap()
+        .with_kid("ed");
+    let v = verifier_with(KeySet::new([rs, es, edk]));
+    for (s, kid) in [(rsa(), "rs"), (ec(), "es"), (ed(), "ed")] {
+        assert!(v.verify(&s.token(kid, &claims())).is_ok(), "{kid}");
+    }
+    // The key type must fit the algorithm.
+    assert!(Key::from_pem(rsa().pem().as_bytes(), Algorithm::ES256).is_err());
+    assert!(Key::from_pem(ec().pem().as_bytes(), Algorithm::HS256).is_err());
+    assert!(Key::from_pem(ec().pem().as_bytes(), Algorithm::ES384).is_err());
+    assert!(Key::from_pem(ed().pem().as_bytes(), Algorithm::RS256).is_err());
+    assert!(
+        Key::from_pem(
+            b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            Algorithm::RS256
+        )
+        .is_err()
+    );
+    // An RSA PEM key allowed only RS256 refuses PS256 tokens.
+    let only_rs = Key::from_pem(rsa().pem().as_bytes(), Algorithm::RS256).unwrap();
+    assert!(!only_rs.algorithms().contains(Algorithm::PS256));
+}
+
+#[test]
 fn alg_none_is_rejected() {
     let v = verifier_with(all_keys());
     for alg in ["none", "None", "NONE", "nOnE"] {
