@@ -127,7 +127,7 @@ impl Claims {
     ///
     /// The error names what did not match, never the value.
     pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&Value::Object(Map::clone(&self.map)))
+        T::deserialize(&*self.map)
     }
 
     /// The claim names, in order.

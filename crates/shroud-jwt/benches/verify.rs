@@ -191,6 +191,16 @@ fn bench(c: &mut Criterion) {
         g.bench_function("verifier_cache_hit", |b| {
             b.iter(|| verifier.verify(black_box(&case.token)).unwrap())
         });
+        let bare = tower::service_fn(|_req: Request<()>| async {
+            Ok::<_, Infallible>(Response::new(String::new()))
+        });
+        g.bench_function("trivial_service_alone", |b| {
+            b.iter_batched(
+                || request(&case.token),
+                |req| now_or_never(bare.oneshot(req)).unwrap(),
+                BatchSize::SmallInput,
+            )
+        });
         g.bench_function("layer_overhead_missing_token", |b| {
             b.iter_batched(
                 || Request::get("/").body(()).unwrap(),

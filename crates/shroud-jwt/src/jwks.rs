@@ -351,6 +351,15 @@ async fn fetch(
         .await
         .map_err(|_| "timeout")??;
     let keys = KeySet::from_jwks(&body).map_err(|_| "not a usable JWKS")?;
+    // A secret published at a URL is no secret: whoever can fetch it can
+    // sign tokens. Remote key sets carry public keys only.
+    if keys
+        .keys()
+        .iter()
+        .any(|k| !k.algorithms().intersect(crate::AlgSet::hmac()).is_empty())
+    {
+        return Err("symmetric key in a remote JWKS");
+    }
     Ok((keys, max_age, crate::cache::token_hash(&body)))
 }
 

@@ -5,7 +5,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use aws_lc_rs::{hmac, signature as sig};
+use aws_lc_rs::signature as sig;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -84,16 +84,36 @@ impl Kty {
     }
 }
 
-/// A verifier prepared for one algorithm.
+/// A verifier prepared for one algorithm. HMAC keeps the keyed state (inner
+/// and outer pads already absorbed, zeroized on drop) and clones it per
+/// token; public keys are parsed once by aws-lc.
 enum Prepared {
-    Hmac(Box<hmac::Key>),
+    Hs256(Box<::hmac::Hmac<sha2::Sha256>>),
+    Hs384(Box<::hmac::Hmac<sha2::Sha384>>),
+    Hs512(Box<::hmac::Hmac<sha2::Sha512>>),
     Public(sig::ParsedPublicKey),
 }
 
 impl Prepared {
     fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        use ::hmac::Mac as _;
+        // `verify_slice` compares in constant time.
         match self {
-            Prepared::Hmac(key) => hmac::verify(key, message, signature).is_ok(),
+            Prepared::Hs256(mac) => (**mac)
+                .clone()
+                .chain_update(message)
+                .verify_slice(signature)
+                .is_ok(),
+            Prepared::Hs384(mac) => (**mac)
+                .clone()
+                .chain_update(message)
+                .verify_slice(signature)
+                .is_ok(),
+            Prepared::Hs512(mac) => (**mac)
+                .clone()
+                .chain_update(message)
+                .verify_slice(signature)
+                .is_ok(),
             Prepared::Public(key) => key.verify_sig(message, signature).is_ok(),
         }
     }
@@ -368,12 +388,17 @@ fn prepare_one(alg: Algorithm, material: &Material<'_>) -> Result<Prepared, KeyE
                     min,
                 });
             }
-            let h = match alg {
-                Algorithm::HS256 => hmac::HMAC_SHA256,
-                Algorithm::HS384 => hmac::HMAC_SHA384,
-                _ => hmac::HMAC_SHA512,
-            };
-            Ok(Prepared::Hmac(Box::new(hmac::Key::new(h, secret))))
+            use ::hmac::KeyInit as _;
+            let bad = |_| KeyError::Rejected("HMAC key");
+            Ok(match alg {
+                Algorithm::HS256 => {
+                    Prepared::Hs256(Box::new(::hmac::Hmac::new_from_slice(secret).map_err(bad)?))
+                }
+                Algorithm::HS384 => {
+                    Prepared::Hs384(Box::new(::hmac::Hmac::new_from_slice(secret).map_err(bad)?))
+                }
+                _ => Prepared::Hs512(Box::new(::hmac::Hmac::new_from_slice(secret).map_err(bad)?)),
+            })
         }
         (_, Material::RsaDer(der)) if rsa_params.is_some() => {
             let params = rsa_params.unwrap_or(&sig::RSA_PKCS1_2048_8192_SHA256);
@@ -656,6 +681,7 @@ mod tests {
     #[test]
     fn key_verifies_only_its_algorithms() {
         let key = Key::hmac(SECRET, Algorithm::HS256).unwrap();
+        use aws_lc_rs::hmac;
         let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, SECRET), b"msg");
         assert!(key.verify(Algorithm::HS256, b"msg", tag.as_ref()));
         assert!(!key.verify(Algorithm::HS384, b"msg", tag.as_ref()));

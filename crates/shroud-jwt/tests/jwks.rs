@@ -65,10 +65,14 @@ async fn jwks_server(max_age: u64) -> (Jwks, SocketAddr) {
 }
 
 fn remote(addr: SocketAddr) -> RemoteJwks {
+    remote_with(addr, Duration::from_millis(500))
+}
+
+fn remote_with(addr: SocketAddr, unknown_kid_interval: Duration) -> RemoteJwks {
     RemoteJwks::builder(format!("http://{addr}/jwks.json"))
         .allow_http(true)
         .ttl_bounds(Duration::from_secs(1), Duration::from_secs(3600))
-        .unknown_kid_interval(Duration::from_millis(500))
+        .unknown_kid_interval(unknown_kid_interval)
         .retry(Duration::from_millis(200))
         .max_stale(Duration::from_secs(3600))
         .timeout(Duration::from_secs(2))
@@ -221,10 +225,29 @@ async fn no_keys_ever_loaded_fails_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secrets_in_a_remote_jwks_are_never_trusted() {
+    let (server, jwks_addr) = jwks_server(60).await;
+    server.set(&[hs().jwk("H")]);
+    let jwks = remote(jwks_addr);
+    assert!(!jwks.wait_loaded(Duration::from_millis(1500)).await);
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .algorithms(shroud_jwt::AlgSet::all())
+        .build()
+        .unwrap();
+    let err = verifier
+        .verify_async(&hs().token("H", &claims()))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Rejection::KeysUnavailable);
+    assert!(server.hits() >= 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_misses_share_one_fetch_and_refetches_are_rate_limited() {
     let (server, jwks_addr) = jwks_server(3600).await;
     server.set(&[ec().jwk("E")]);
-    let jwks = remote(jwks_addr);
+    let jwks = remote_with(jwks_addr, Duration::from_secs(30));
     assert!(jwks.wait_loaded(Duration::from_secs(5)).await);
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").jwks(jwks.clone()))

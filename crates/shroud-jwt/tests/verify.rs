@@ -41,6 +41,38 @@ fn every_algorithm_verifies_and_fills_token_info() {
 }
 
 #[test]
+fn pem_keys_verify_their_algorithm_only() {
+    let rs = Key::from_pem(rsa().pem().as_bytes(), Algorithm::RS256)
+        .unwrap()
+        .with_kid("rs");
+    let es = Key::from_pem(ec().pem().as_bytes(), Algorithm::ES256)
+        .unwrap()
+        .with_kid("es");
+    let edk = Key::from_pem(ed().pem().as_bytes(), Algorithm::EdDSA)
+        .unwrap()
+        .with_kid("ed");
+    let v = verifier_with(KeySet::new([rs, es, edk]));
+    for (s, kid) in [(rsa(), "rs"), (ec(), "es"), (ed(), "ed")] {
+        assert!(v.verify(&s.token(kid, &claims())).is_ok(), "{kid}");
+    }
+    // The key type must fit the algorithm.
+    assert!(Key::from_pem(rsa().pem().as_bytes(), Algorithm::ES256).is_err());
+    assert!(Key::from_pem(ec().pem().as_bytes(), Algorithm::HS256).is_err());
+    assert!(Key::from_pem(ec().pem().as_bytes(), Algorithm::ES384).is_err());
+    assert!(Key::from_pem(ed().pem().as_bytes(), Algorithm::RS256).is_err());
+    assert!(
+        Key::from_pem(
+            b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+            Algorithm::RS256
+        )
+        .is_err()
+    );
+    // An RSA PEM key allowed only RS256 refuses PS256 tokens.
+    let only_rs = Key::from_pem(rsa().pem().as_bytes(), Algorithm::RS256).unwrap();
+    assert!(!only_rs.algorithms().contains(Algorithm::PS256));
+}
+
+#[test]
 fn alg_none_is_rejected() {
     let v = verifier_with(all_keys());
     for alg in ["none", "None", "NONE", "nOnE"] {
@@ -444,4 +476,32 @@ fn cache_serves_repeats_and_respects_expiry() {
     // An expired token is refused even though it was cached.
     now.store(1_000_010, Ordering::SeqCst);
     assert_eq!(v.verify(&t).unwrap_err(), Rejection::Expired);
+}
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn b64_parts() -> impl Strategy<Value = String> {
+        let json = prop_oneof![
+            Just(r#"{"alg":"HS256","kid":"hs"}"#.to_owned()),
+            Just(r#"{"alg":"ES256"}"#.to_owned()),
+            "\\{(\"[a-z]{1,4}\":(\"[A-Za-z0-9]{0,8}\"|-?[0-9]{1,12}|\\[\\]|\\{\\}|null|true),?){0,6}\\}",
+            ".{0,40}",
+        ];
+        (json.clone(), json, proptest::collection::vec(any::<u8>(), 0..80))
+            .prop_map(|(h, p, s)| format!("{}.{}.{}", b64(h), b64(p), b64(s)))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn verifier_never_panics_and_never_accepts_garbage(token in prop_oneof![b64_parts(), ".{0,300}"]) {
+            let v = verifier_with(all_keys());
+            prop_assert!(v.verify(&token).is_err());
+            let set = all_keys();
+            prop_assert!(set.verify_jws(&token).is_err());
+        }
+    }
 }

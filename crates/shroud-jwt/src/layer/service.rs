@@ -23,6 +23,13 @@ pub struct Jwt<S, R> {
     pub(crate) on_rejection: R,
 }
 
+impl<S> Jwt<S, crate::response::DefaultRejection> {
+    /// A [`JwtLayer`] with `verifier` (the tower-http style shortcut).
+    pub fn layer(verifier: Verifier) -> JwtLayer {
+        JwtLayer::new(verifier)
+    }
+}
+
 impl<S, R: Clone> Jwt<S, R> {
     /// Wraps `inner` with the settings of `layer`.
     pub fn new(inner: S, layer: &JwtLayer<R>) -> Self {

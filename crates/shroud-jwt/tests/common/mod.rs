@@ -113,6 +113,27 @@ impl Signer {
         }
     }
 
+    /// The public key as a PEM `PUBLIC KEY` (SPKI) document.
+    pub fn pem(&self) -> String {
+        use aws_lc_rs::encoding::AsDer;
+        let der = match self {
+            Signer::Hs(_) => panic!("no PEM for secrets"),
+            Signer::Rs(k) => k.public_key().as_der().unwrap().as_ref().to_vec(),
+            Signer::Es(k) => k.public_key().as_der().unwrap().as_ref().to_vec(),
+            Signer::Ed(k) => k.public_key().as_der().unwrap().as_ref().to_vec(),
+        };
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            lines.join("\n")
+        )
+    }
+
     pub fn key(&self, kid: &str) -> shroud_jwt::Key {
         shroud_jwt::Key::from_jwk(&self.jwk(kid)).unwrap()
     }
