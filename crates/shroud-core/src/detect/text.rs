@@ -21,7 +21,10 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
         }
     }
     // A doubled dot cannot be inside a dot-atom: keep what follows the last one.
-    if let Some(p) = (s + 1..at_pos).rev().find(|&i| hay[i] == b'.' && hay[i - 1] == b'.') {
+    if let Some(p) = (s + 1..at_pos)
+        .rev()
+        .find(|&i| hay[i] == b'.' && hay[i - 1] == b'.')
+    {
         s = p + 1;
     }
     while s < at_pos && hay[s] == b'.' {
