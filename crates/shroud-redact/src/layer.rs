@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use http::request::Parts;
+use shroud_core::CallerId;
 use tower_layer::Layer;
 
 use crate::policy::Policy;
@@ -55,7 +56,7 @@ impl Exemption for NoExemption {
 /// a raw identifier.
 ///
 /// Closures `Fn(&Parts) -> Option<String>` implement it; the default,
-/// [`CallerFromExtension`], reads a [`CallerPseudonym`] request extension.
+/// [`CallerFromExtension`], reads a [`CallerId`] request extension.
 pub trait IdentifyCaller {
     /// The caller's pseudonym, if known.
     fn caller(&self, request: &Parts) -> Option<String>;
@@ -70,24 +71,17 @@ where
     }
 }
 
-/// The caller's pseudonym, put into request extensions by an outer layer
-/// (an authentication layer that pseudonymizes the subject).
-#[derive(Clone, PartialEq, Eq)]
-pub struct CallerPseudonym(pub String);
-
-impl std::fmt::Debug for CallerPseudonym {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("CallerPseudonym").field(&self.0).finish()
-    }
-}
-
-/// Reads the [`CallerPseudonym`] request extension (the default).
+/// Reads the [`CallerId`] request extension (the default): the caller's
+/// pseudonym, put there by shroud's anonymization layer.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CallerFromExtension;
 
 impl IdentifyCaller for CallerFromExtension {
     fn caller(&self, request: &Parts) -> Option<String> {
-        request.extensions.get::<CallerPseudonym>().map(|c| c.0.clone())
+        request
+            .extensions
+            .get::<CallerId>()
+            .map(|c| c.as_str().to_owned())
     }
 }
 

@@ -47,7 +47,7 @@
 //! request extensions carrying scope `pii:read`) lets a response through raw;
 //! each use is recorded as a tracing event on target `shroud_redact::audit`
 //! naming the caller by pseudonym ([`IdentifyCaller`], by default the
-//! [`CallerPseudonym`] extension).
+//! [`CallerId`](shroud_core::CallerId) extension).
 //!
 //! # Example
 //!
@@ -89,7 +89,7 @@ pub use body::RedactBody;
 pub use error::{BodyError, RedactError};
 pub use future::ResponseFuture;
 pub use json::JsonRedactor;
-pub use layer::{CallerFromExtension, CallerPseudonym, Exemption, IdentifyCaller, NoExemption, RedactLayer};
+pub use layer::{CallerFromExtension, Exemption, IdentifyCaller, NoExemption, RedactLayer};
 pub use ndjson::NdjsonRedactor;
 pub use policy::{
     ConfigError, ContentTypes, DEFAULT_HEADER_ALLOW, DEFAULT_MAX_DEPTH, DEFAULT_MAX_PENDING,

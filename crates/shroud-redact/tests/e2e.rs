@@ -19,8 +19,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use shroud_core::Strategy;
 use shroud_redact::{
-    CallerPseudonym, ContentTypes, OnError, Policy, RedactError, RedactLayer, RedactionSummary,
-    UnknownEncoding,
+    ContentTypes, OnError, Policy, RedactError, RedactLayer, RedactionSummary, UnknownEncoding,
 };
 
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -432,7 +431,7 @@ async fn exempt_callers_get_raw_bodies_and_are_audited() {
                 if req.headers().get("x-test-scope").is_some() {
                     req.extensions_mut().insert(Scopes("pii:read"));
                     req.extensions_mut()
-                        .insert(CallerPseudonym("ps1.k1.Zm9vYmFy".to_owned()));
+                        .insert(shroud_core::CallerId::new("ps1.k1.Zm9vYmFy"));
                 }
                 next.run(req).await
             },

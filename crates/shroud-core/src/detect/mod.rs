@@ -653,8 +653,9 @@ impl ShortKeywords {
                 continue;
             }
             let at = i - 1;
+            let (b0, b1) = (hay[at], b);
             for (p, id) in &self.patterns {
-                if hay[at..].starts_with(p) {
+                if p[0] == b0 && p[1] == b1 && hay[at..].starts_with(p) {
                     return Some((at, at + p.len(), *id));
                 }
             }

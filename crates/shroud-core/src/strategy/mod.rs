@@ -221,7 +221,48 @@ impl Transformer {
 fn redaction<'v>(text: Option<&str>, target: Target<'_>) -> Cow<'v, str> {
     match (text, target.label) {
         (Some(t), _) => Cow::Owned(t.to_owned()),
-        (None, Some(label)) => Cow::Owned(format!("[REDACTED:{label}]")),
+        (None, Some(label)) => match builtin_label(label) {
+            Some(text) => Cow::Borrowed(text),
+            None => Cow::Owned(format!("[REDACTED:{label}]")),
+        },
         (None, None) => Cow::Borrowed(REDACTED),
+    }
+}
+
+/// `[REDACTED:<kind>]` for the built-in kinds, without allocating.
+fn builtin_label(label: &str) -> Option<&'static str> {
+    Some(match label {
+        "private_key" => "[REDACTED:private_key]",
+        "jwe" => "[REDACTED:jwe]",
+        "jwt" => "[REDACTED:jwt]",
+        "aws_key" => "[REDACTED:aws_key]",
+        "api_key" => "[REDACTED:api_key]",
+        "bearer" => "[REDACTED:bearer]",
+        "basic_auth" => "[REDACTED:basic_auth]",
+        "iban" => "[REDACTED:iban]",
+        "card" => "[REDACTED:card]",
+        "ssn" => "[REDACTED:ssn]",
+        "email" => "[REDACTED:email]",
+        "ipv6" => "[REDACTED:ipv6]",
+        "ipv4" => "[REDACTED:ipv4]",
+        "phone" => "[REDACTED:phone]",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::builtin_label;
+    use crate::Kind;
+
+    #[test]
+    fn every_builtin_kind_has_a_static_label() {
+        for k in Kind::BUILTIN {
+            assert_eq!(
+                builtin_label(k.name()),
+                Some(format!("[REDACTED:{}]", k.name()).as_str())
+            );
+        }
+        assert_eq!(builtin_label("employee_id"), None);
     }
 }
