@@ -628,15 +628,21 @@ struct ShortKeywords {
     /// One bit per two-byte prefix of some pattern (every pattern has at
     /// least three bytes).
     pairs: Box<[u64; 1024]>,
-    patterns: Vec<(Box<[u8]>, usize)>,
+    /// `(prefix, pattern, id)`, sorted by prefix; patterns sharing a prefix
+    /// keep their preference order.
+    patterns: Vec<(u16, Box<[u8]>, usize)>,
 }
 
 impl ShortKeywords {
     fn new<'a>(patterns: impl Iterator<Item = &'a [u8]>) -> ShortKeywords {
         let mut pairs = Box::new([0u64; 1024]);
-        let patterns: Vec<(Box<[u8]>, usize)> = patterns.enumerate().map(|(id, p)| (p.into(), id)).collect();
-        for (p, _) in &patterns {
-            let k = usize::from(p[0]) << 8 | usize::from(p[1]);
+        let mut patterns: Vec<(u16, Box<[u8]>, usize)> = patterns
+            .enumerate()
+            .map(|(id, p)| (u16::from(p[0]) << 8 | u16::from(p[1]), p.into(), id))
+            .collect();
+        patterns.sort_by_key(|(k, _, _)| *k);
+        for (k, _, _) in &patterns {
+            let k = usize::from(*k);
             pairs[k >> 6] |= 1 << (k & 63);
         }
         ShortKeywords { pairs, patterns }
@@ -645,20 +651,23 @@ impl ShortKeywords {
     /// The leftmost keyword at or after `pos` (the first listed wins at one
     /// start), as `(start, end, pattern)`.
     fn find(&self, hay: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
-        let mut prev = usize::from(*hay.get(pos)?);
-        for (i, &b) in hay.iter().enumerate().skip(pos + 1) {
-            let k = prev << 8 | usize::from(b);
-            prev = usize::from(b);
-            if self.pairs[k >> 6] & (1 << (k & 63)) == 0 {
-                continue;
-            }
-            let at = i - 1;
-            let (b0, b1) = (hay[at], b);
-            for (p, id) in &self.patterns {
-                if p[0] == b0 && p[1] == b1 && hay[at..].starts_with(p) {
-                    return Some((at, at + p.len(), *id));
+        let tail = hay.get(pos..)?;
+        let mut i = 1;
+        while i < tail.len() {
+            let k = usize::from(tail[i - 1]) << 8 | usize::from(tail[i]);
+            if self.pairs[k >> 6] >> (k & 63) & 1 != 0 {
+                let at = pos + i - 1;
+                let first = self.patterns.partition_point(|(p, _, _)| usize::from(*p) < k);
+                for (pk, p, id) in &self.patterns[first..] {
+                    if usize::from(*pk) != k {
+                        break;
+                    }
+                    if hay[at..].starts_with(p) {
+                        return Some((at, at + p.len(), *id));
+                    }
                 }
             }
+            i += 1;
         }
         None
     }
