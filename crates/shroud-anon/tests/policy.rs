@@ -482,6 +482,13 @@ fn serde_model_builds_and_refuses() {
         serde_json::from_value::<PolicyConfig>(json!({"rules": [{"claim": "a", "action": "shred"}]}))
             .is_err()
     );
+    assert!(
+        serde_json::from_value::<PolicyConfig>(
+            json!({"rules": [{"claim": "a", "action": "pseudonymize", "domian": "x"}]})
+        )
+        .is_err(),
+        "a misspelt strategy field is refused"
+    );
     let two: PolicyConfig =
         serde_json::from_value(json!({"rules": [{"claim": "a", "glob": "b", "action": "keep"}]})).unwrap();
     assert_eq!(
