@@ -375,11 +375,14 @@ where
             req.extensions_mut().remove::<Claims>()
         };
         if let Some(claims) = claims {
-            let anonymized = AnonymizedClaims::new(Claims::new(self.policy.apply(claims.as_map())));
             if let Some(caller) = self.policy.caller_id(claims.as_map()) {
                 tracing::Span::current().record("caller", caller.as_str());
                 req.extensions_mut().insert(caller);
             }
+            // Copies the claims only if they are shared (kept raw, or cached).
+            let mut map = claims.into_map();
+            self.policy.apply_in_place(&mut map);
+            let anonymized = AnonymizedClaims::new(Claims::new(map));
             if let Some(gateway) = &self.gateway {
                 gateway.write(&anonymized, req.headers_mut());
             }

@@ -1,7 +1,6 @@
 //! [`AnonPolicy`]: what each claim becomes, independent of HTTP.
 
 use core::fmt;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -306,7 +305,7 @@ impl PolicyBuilder {
                 if node.strategy.is_some() {
                     return Err(PolicyError::Overlap(selector));
                 }
-                node = node.children.entry(seg.as_str().into()).or_default();
+                node = node.child_or_insert(seg);
             }
             if node.strategy.is_some() {
                 return Err(PolicyError::Duplicate(selector));
@@ -370,16 +369,25 @@ fn parse_pointer(p: &str) -> Option<Vec<String>> {
         .collect()
 }
 
-/// Matches `name` against a glob of `*` (any run) and `?` (one char).
+/// Matches `name` against a glob of `*` (any run) and `?` (one character).
 fn glob_match(glob: &str, name: &str) -> bool {
-    let (g, n): (Vec<char>, Vec<char>) = (glob.chars().collect(), name.chars().collect());
+    if glob.is_ascii() && name.is_ascii() {
+        wildcard(glob.as_bytes(), name.as_bytes(), b'*', b'?')
+    } else {
+        let (g, n): (Vec<char>, Vec<char>) = (glob.chars().collect(), name.chars().collect());
+        wildcard(&g, &n, '*', '?')
+    }
+}
+
+/// Iterative wildcard matching with one backtrack point: O(len(g) * len(n)).
+fn wildcard<T: Copy + PartialEq>(g: &[T], n: &[T], any: T, one: T) -> bool {
     let (mut gi, mut ni) = (0, 0);
     let mut star: Option<(usize, usize)> = None;
     while ni < n.len() {
-        if gi < g.len() && (g[gi] == '?' || (g[gi] != '*' && g[gi] == n[ni])) {
+        if gi < g.len() && g[gi] != any && (g[gi] == one || g[gi] == n[ni]) {
             gi += 1;
             ni += 1;
-        } else if gi < g.len() && g[gi] == '*' {
+        } else if gi < g.len() && g[gi] == any {
             star = Some((gi, ni));
             gi += 1;
         } else if let Some((sg, sn)) = star {
@@ -390,13 +398,35 @@ fn glob_match(glob: &str, name: &str) -> bool {
             return false;
         }
     }
-    g[gi..].iter().all(|c| *c == '*')
+    g[gi..].iter().all(|c| *c == any)
 }
 
 #[derive(Debug, Default)]
 struct Node {
     strategy: Option<Strategy>,
-    children: HashMap<Box<str>, Node>,
+    /// Sorted by name: looked up by binary search, which for the handful of
+    /// rules a policy has beats hashing the claim name.
+    children: Vec<(Box<str>, Node)>,
+}
+
+impl Node {
+    fn get(&self, name: &str) -> Option<&Node> {
+        self.children
+            .binary_search_by(|(k, _)| (**k).cmp(name))
+            .ok()
+            .map(|i| &self.children[i].1)
+    }
+
+    fn child_or_insert(&mut self, name: &str) -> &mut Node {
+        let i = match self.children.binary_search_by(|(k, _)| (**k).cmp(name)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.children.insert(i, (name.into(), Node::default()));
+                i
+            }
+        };
+        &mut self.children[i].1
+    }
 }
 
 struct Inner {
@@ -496,23 +526,43 @@ impl AnonPolicy {
     /// Anonymizes a claim set. Never fails: a strategy that cannot handle a
     /// value gives the redaction text (fail closed).
     pub fn apply(&self, claims: &Map<String, Value>) -> Map<String, Value> {
-        let mut out = Map::new();
-        for (name, value) in claims {
+        let mut out = claims.clone();
+        self.apply_in_place(&mut out);
+        out
+    }
+
+    /// Anonymizes a claim set in place: what [`apply`](Self::apply) does,
+    /// without copying the claims that stay as they are.
+    pub fn apply_in_place(&self, claims: &mut Map<String, Value>) {
+        claims.retain(|name, value| {
             let top = Domain::Top(name);
-            let new = if let Some(node) = self.inner.root.children.get(name.as_str()) {
-                self.walk(value, node, top, 0)
+            let new = if let Some(node) = self.inner.root.get(name) {
+                match &node.strategy {
+                    Some(Strategy::Keep) => return true,
+                    Some(Strategy::Drop) => return false,
+                    _ => self.walk(value, node, top, 0),
+                }
             } else if let Some((_, strategy)) = self.inner.globs.iter().find(|(g, _)| glob_match(g, name)) {
-                self.transform(value, strategy, top, 0)
+                match strategy {
+                    Strategy::Keep => return true,
+                    Strategy::Drop => return false,
+                    _ => self.transform(value, strategy, top, 0),
+                }
             } else if REGISTERED_CLAIMS.contains(&name.as_str()) {
-                Some(value.clone())
+                return true;
+            } else if self.inner.scanner.is_none() {
+                return self.inner.default == DefaultAction::Keep;
             } else {
                 self.unnamed(value, top, 0)
             };
-            if let Some(v) = new {
-                out.insert(name.clone(), v);
+            match new {
+                Some(v) => {
+                    *value = v;
+                    true
+                }
+                None => false,
             }
-        }
-        out
+        });
     }
 
     /// The [`CallerId`] of verified claims: the keyed pseudonym of the
@@ -568,7 +618,7 @@ impl AnonPolicy {
                 for (k, v) in map {
                     let child_domain = domain.join(k);
                     let child_domain = Domain::Nested(&child_domain);
-                    let new = match node.children.get(k.as_str()) {
+                    let new = match node.get(k) {
                         Some(child) => self.walk(v, child, child_domain, depth + 1),
                         None => self.unnamed(v, child_domain, depth + 1),
                     };
@@ -582,7 +632,7 @@ impl AnonPolicy {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, v) in items.iter().enumerate() {
                     let index = (!node.children.is_empty()).then(|| i.to_string());
-                    let new = match index.as_deref().and_then(|i| node.children.get(i).zip(Some(i))) {
+                    let new = match index.as_deref().and_then(|i| node.get(i).zip(Some(i))) {
                         Some((child, i)) => self.walk(v, child, Domain::Nested(&domain.join(i)), depth + 1),
                         None => self.walk(v, node, domain, depth + 1),
                     };
@@ -760,5 +810,44 @@ fn escape_into(s: &str, out: &mut String) {
             '/' => out.push_str("~1"),
             c => out.push(c),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("*_email", "work_email"));
+        assert!(glob_match("*_email", "_email"));
+        assert!(!glob_match("*_email", "email"));
+        assert!(!glob_match("*_email", "work_email_verified"));
+        assert!(glob_match("a?c*", "abcdef"));
+        assert!(!glob_match("a?c", "ac"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("*é*", "café"));
+        assert!(glob_match("caf?", "café"), "`?` is one character, not one byte");
+        assert!(glob_match("*a*b*c", "xxaxxbxxbxc"));
+    }
+
+    #[test]
+    fn pointers() {
+        assert_eq!(parse_pointer("/a/b"), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            parse_pointer("/https:~1~1x~1ssn"),
+            Some(vec!["https://x/ssn".into()])
+        );
+        assert_eq!(parse_pointer("/~01"), Some(vec!["~1".into()]));
+        assert_eq!(parse_pointer("/"), Some(vec![String::new()]));
+        assert_eq!(parse_pointer("a"), None);
+        assert_eq!(parse_pointer("/a~"), None);
+        assert_eq!(parse_pointer("/a~3"), None);
+    }
+
+    #[test]
+    fn nested_domains_escape_names() {
+        assert_eq!(Domain::Top("a/b").join("c~d"), "/a~1b/c~0d");
+        assert_eq!(Domain::Nested("/a~1b/c").join("x"), "/a~1b/c/x");
     }
 }
