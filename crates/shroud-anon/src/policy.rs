@@ -845,6 +845,22 @@ mod tests {
         assert_eq!(parse_pointer("/a~3"), None);
     }
 
+    proptest::proptest! {
+        #[test]
+        fn parsers_never_panic(glob in ".{0,40}", name in ".{0,40}", pointer in ".{0,60}") {
+            let _ = glob_match(&glob, &name);
+            if let Some(path) = parse_pointer(&pointer) {
+                // Re-escaping the parsed path gives the pointer back.
+                let mut back = String::new();
+                for seg in &path {
+                    back.push('/');
+                    escape_into(seg, &mut back);
+                }
+                proptest::prop_assert_eq!(back, pointer);
+            }
+        }
+    }
+
     #[test]
     fn nested_domains_escape_names() {
         assert_eq!(Domain::Top("a/b").join("c~d"), "/a~1b/c~0d");
