@@ -447,9 +447,9 @@ struct Inner {
 /// 2. pointer rules into it transform the values they select, the rest of
 ///    the value is treated as unnamed (steps 3-5) member by member;
 /// 3. the registered claims (`exp`, `iat`, `nbf`, `iss`, `aud`, `jti`) are kept;
-/// 4. a string in which a value detector finds its kind is transformed by
-///    that detector's strategy (the first finding with a rule wins), whatever
-///    the claim is called;
+/// 4. a string (or unsigned integer) in which a value detector finds its
+///    kind is transformed by that detector's strategy (the first finding with
+///    a rule wins), whatever the claim is called;
 /// 5. the [`DefaultAction`] applies.
 ///
 /// Shapes: strings are transformed as they are; numbers, booleans and null
@@ -655,6 +655,14 @@ impl AnonPolicy {
             Value::String(s) => {
                 if let Some(strategy) = self.detected(s) {
                     return self.scalar(value, s, strategy, domain);
+                }
+                self.deep_default(value)
+            }
+            // A card number may arrive as a JSON number.
+            Value::Number(n) if self.inner.scanner.is_some() && n.is_u64() => {
+                let text = n.to_string();
+                if let Some(strategy) = self.detected(&text) {
+                    return self.scalar(value, &text, strategy, domain);
                 }
                 self.deep_default(value)
             }

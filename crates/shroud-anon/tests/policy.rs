@@ -313,7 +313,12 @@ fn detectors_catch_pii_under_unexpected_names() {
         "iss": "ops@example.com",
         "plain": "hiking",
         "n": 4,
+        "card_as_number": 4111111111111111u64,
     })));
+    assert_eq!(
+        out["card_as_number"], "[REDACTED]",
+        "a card number as a JSON number"
+    );
     assert!(is_pseudonym(&out["nickname"]));
     assert_eq!(out["misc"], "[REDACTED]");
     assert_eq!(out["tags"][0], "plain");
