@@ -103,6 +103,9 @@ fn pseudonym_vs_hmac(c: &mut Criterion) {
     g.bench_function("shroud_pseudonymize", |b| {
         b.iter(|| p.pseudonymize(black_box("email"), black_box(value)))
     });
+    g.bench_function("shroud_pseudonym_no_alloc", |b| {
+        b.iter(|| p.pseudonym(black_box("email"), black_box(value)))
+    });
     g.bench_function("bare_hmac_sha256", |b| {
         b.iter(|| {
             let mut m = mac.clone();

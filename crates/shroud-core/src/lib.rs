@@ -39,8 +39,8 @@ pub use key::{KeyError, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SecretKey};
 pub use redactor::{Redactor, RedactorBuilder};
 pub use strategy::{
     CIPHERTEXT_PREFIX, DecryptError, EncryptError, EncryptionMode, Encryptor, Generalize, GeneralizeError,
-    MAX_PLAINTEXT, Mask, Outcome, PSEUDONYM_PREFIX, Pseudonymizer, REDACTED, Strategy, StrategyError, Target,
-    Transformer,
+    MAX_PLAINTEXT, Mask, Outcome, PSEUDONYM_PREFIX, Pseudonym, Pseudonymizer, REDACTED, Strategy,
+    StrategyError, Target, Transformer,
 };
 
 /// Checksums the detectors use, for callers that validate values themselves.

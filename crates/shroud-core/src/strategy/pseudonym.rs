@@ -10,6 +10,64 @@ use crate::key::{KeyError, KeyId, SecretKey};
 /// The version tag every pseudonym starts with.
 pub const PSEUDONYM_PREFIX: &str = "ps1";
 const PURPOSE: &[u8] = b"shroud/pseudonym/v1";
+/// `ps1.` + a 32-byte key id + `.` + 43 characters of a 32-byte tag.
+const MAX_PSEUDONYM: usize = 4 + 32 + 1 + 43;
+
+/// A pseudonym held on the stack (see [`Pseudonymizer::pseudonym`]).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Pseudonym {
+    buf: [u8; MAX_PSEUDONYM],
+    len: u8,
+}
+
+impl Pseudonym {
+    /// The pseudonym as text.
+    pub fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.buf[..usize::from(self.len)]).expect("pseudonyms are ASCII")
+    }
+}
+
+impl core::fmt::Display for Pseudonym {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl core::fmt::Debug for Pseudonym {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl AsRef<str> for Pseudonym {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+/// Base64url without padding into `out`, answering the length written.
+fn base64url(bytes: &[u8], out: &mut [u8]) -> usize {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut n = 0;
+    let mut chunks = bytes.chunks_exact(3);
+    for c in &mut chunks {
+        let v = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
+        for k in 0..4 {
+            out[n + k] = ALPHABET[(v >> (18 - 6 * k) & 63) as usize];
+        }
+        n += 4;
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let v = u32::from(rest[0]) << 16 | rest.get(1).map_or(0, |&b| u32::from(b) << 8);
+        let chars = rest.len() + 1;
+        for k in 0..chars {
+            out[n + k] = ALPHABET[(v >> (18 - 6 * k) & 63) as usize];
+        }
+        n += chars;
+    }
+    n
+}
 
 /// Turns values into stable, keyed pseudonyms: `ps1.<key id>.<tag>`.
 ///
@@ -101,28 +159,64 @@ impl Pseudonymizer {
 
     fn tag(mac: &Hmac<Sha256>, domain: &str, value: &[u8]) -> [u8; 32] {
         let mut m = mac.clone();
-        m.update(&(domain.len() as u64).to_be_bytes());
-        m.update(domain.as_bytes());
-        m.update(value);
+        let len = (domain.len() as u64).to_be_bytes();
+        // One update for the usual short domain and value.
+        let mut buf = [0u8; 120];
+        let n = 8 + domain.len() + value.len();
+        if n <= buf.len() {
+            buf[..8].copy_from_slice(&len);
+            buf[8..8 + domain.len()].copy_from_slice(domain.as_bytes());
+            buf[8 + domain.len()..n].copy_from_slice(value);
+            m.update(&buf[..n]);
+        } else {
+            m.update(&len);
+            m.update(domain.as_bytes());
+            m.update(value);
+        }
         m.finalize().into_bytes().into()
     }
 
     /// The pseudonym of `value` in `domain` under the active key.
     pub fn pseudonymize(&self, domain: &str, value: &[u8]) -> String {
-        let mut out = String::with_capacity(8 + self.keys[0].0.as_str().len() + 43);
-        self.pseudonymize_into(domain, value, &mut out);
-        out
+        self.pseudonym(domain, value).as_str().to_owned()
+    }
+
+    /// [`pseudonymize`](Self::pseudonymize) without allocating: the
+    /// pseudonym in a fixed-size value on the stack.
+    ///
+    /// ```
+    /// use shroud_core::{Pseudonymizer, SecretKey};
+    ///
+    /// let p = Pseudonymizer::new(SecretKey::new("k1", [7u8; 32])?);
+    /// let a = p.pseudonym("email", b"jane@example.com");
+    /// assert_eq!(a.as_str(), p.pseudonymize("email", b"jane@example.com"));
+    /// # Ok::<(), shroud_core::KeyError>(())
+    /// ```
+    pub fn pseudonym(&self, domain: &str, value: &[u8]) -> Pseudonym {
+        let mut buf = [0u8; MAX_PSEUDONYM];
+        let n = self.write(domain, value, &mut buf);
+        Pseudonym { buf, len: n as u8 }
     }
 
     /// Appends the pseudonym of `value` in `domain` to `out`.
     pub fn pseudonymize_into(&self, domain: &str, value: &[u8], out: &mut String) {
+        let mut buf = [0u8; MAX_PSEUDONYM];
+        let n = self.write(domain, value, &mut buf);
+        out.push_str(core::str::from_utf8(&buf[..n]).expect("pseudonyms are ASCII"));
+    }
+
+    /// Writes `ps1.<key id>.<tag>` into `buf`, answering its length.
+    fn write(&self, domain: &str, value: &[u8], buf: &mut [u8; MAX_PSEUDONYM]) -> usize {
         let (id, mac) = &self.keys[0];
         let tag = Self::tag(mac, domain, value);
-        out.push_str(PSEUDONYM_PREFIX);
-        out.push('.');
-        out.push_str(id.as_str());
-        out.push('.');
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode_string(&tag[..self.tag_len], out);
+        let id = id.as_str().as_bytes();
+        let p = PSEUDONYM_PREFIX.len();
+        buf[..p].copy_from_slice(PSEUDONYM_PREFIX.as_bytes());
+        buf[p] = b'.';
+        buf[p + 1..p + 1 + id.len()].copy_from_slice(id);
+        let at = p + 1 + id.len();
+        buf[at] = b'.';
+        at + 1 + base64url(&tag[..self.tag_len], &mut buf[at + 1..])
     }
 
     /// The key id a pseudonym names, if it has the pseudonym form.
@@ -151,5 +245,21 @@ impl Pseudonymizer {
         }
         let tag = Self::tag(mac, domain, value);
         tag[..given.len()].ct_eq(&given).into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine as _;
+
+    #[test]
+    fn base64url_agrees_with_the_base64_crate() {
+        for len in 0..40 {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 37 + 11) as u8).collect();
+            let mut out = [0u8; 64];
+            let n = super::base64url(&bytes, &mut out);
+            let want = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+            assert_eq!(std::str::from_utf8(&out[..n]).unwrap(), want);
+        }
     }
 }
