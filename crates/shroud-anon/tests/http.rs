@@ -25,6 +25,9 @@ const EMAIL: &str = "jane.roe@example.com";
 const SUB: &str = "user-8c1f2a";
 
 fn token(claims: &Value) -> String {
+    // Name the backend: in a workspace build another crate's benchmarks
+    // enable both of jsonwebtoken's backends, and then none is the default.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         claims,

@@ -46,6 +46,9 @@ fn minted_token_holds_no_raw_pii_in_any_segment() {
     });
     let Value::Object(map) = raw else { unreachable!() };
     let anonymized = policy.apply(&map);
+    // Name the backend: in a workspace build another crate's benchmarks
+    // enable both of jsonwebtoken's backends, and then none is the default.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     let token = jsonwebtoken::encode(
         &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
         &anonymized,
