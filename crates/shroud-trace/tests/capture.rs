@@ -2,6 +2,10 @@
 //! records raw field values, behind `RedactingLayer`; and the fmt-level
 //! pieces (`RedactingFields`, `RedactingJson`, `RedactingWriter`) alone.
 
+mod common;
+
+use common::Captured;
+
 use std::io;
 use std::sync::{Arc, Mutex};
 
@@ -21,32 +25,6 @@ const CARD: &str = "4111 1111 1111 1111";
 const JWT: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
 const BEARER: &str = "Bearer abcdefghijklmnopqrstuvwxyz012345";
 const PII: [&str; 4] = [EMAIL, CARD, JWT, "abcdefghijklmnopqrstuvwxyz012345"];
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 /// A sink that keeps every raw value it is given, as an exporter would.
 #[derive(Clone, Default)]

@@ -2,8 +2,11 @@
 //! a redacting fmt sink: a request with PII in its path, query, headers and
 //! body leaves nothing personal in the log.
 
+mod common;
+
+use common::Captured;
+
 use std::io;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
@@ -14,26 +17,6 @@ use hyper_util::rt::TokioExecutor;
 use shroud_core::CallerId;
 use shroud_trace::{RedactingLayer, TracePolicy, http_trace_layer, record_caller};
 use tracing_subscriber::prelude::*;
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
 
 const EMAIL: &str = "jane.roe@example.com";
 const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJqYW5lIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
@@ -84,7 +67,7 @@ async fn request_with_pii_everywhere_leaves_no_pii_in_the_log() {
     let _ = res.into_body().collect().await.unwrap();
     server.abort();
 
-    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let log = out.text();
     for secret in [
         EMAIL,
         TOKEN,
@@ -186,7 +169,7 @@ async fn failures_are_redacted_and_grpc_status_is_recorded() {
     let res = grpc.oneshot(req).await.unwrap();
     assert_eq!(res.headers()["grpc-status"], "16");
 
-    let log = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+    let log = out.text();
     assert!(!log.contains(EMAIL), "{log}");
     let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let failed = lines
