@@ -124,6 +124,41 @@ impl Redactor {
             .apply(self.strategy_for(finding.kind), target, value)
     }
 
+    /// Appends `text`, with every finding replaced, to `out`, and answers
+    /// whether what was appended differs from `text`. Allocates nothing
+    /// beyond `out`'s growth when no custom detector is configured: for
+    /// callers that redact many short values into one reused buffer.
+    ///
+    /// ```
+    /// use shroud_core::Redactor;
+    ///
+    /// let r = Redactor::default();
+    /// let mut out = String::from("user=");
+    /// assert!(r.redact_into("jane@example.com", &mut out));
+    /// assert_eq!(out, "user=[REDACTED:email]");
+    /// assert!(!r.redact_into(" ok", &mut out));
+    /// assert_eq!(out, "user=[REDACTED:email] ok");
+    /// ```
+    pub fn redact_into(&self, text: &str, out: &mut String) -> bool {
+        let mut last = 0;
+        let mut changed = false;
+        self.scanner.for_each(text.as_bytes(), |f| {
+            out.push_str(&text[last..f.range.start]);
+            let value = &text[f.range.clone()];
+            match self.replacement(&f, value) {
+                Outcome::Keep => out.push_str(value),
+                Outcome::Replace(r) => {
+                    changed = true;
+                    out.push_str(&r);
+                }
+                Outcome::Drop => changed = true,
+            }
+            last = f.range.end;
+        });
+        out.push_str(&text[last..]);
+        changed
+    }
+
     /// `text` with every finding replaced; borrowed when nothing was found.
     pub fn redact_str<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let findings = self.scanner.scan_str(text);

@@ -12,7 +12,7 @@ use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields, FormattedFi
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::policy::TracePolicy;
-use crate::visit::Collect;
+use crate::visit::{Collect, Scratch, with_scratch};
 
 /// A [`FormatFields`] that writes fields as the default text formatter does
 /// (`message` first and bare, then `name=value`), every value redacted by the
@@ -41,23 +41,30 @@ impl RedactingFields {
 
 impl<'w> FormatFields<'w> for RedactingFields {
     fn format_fields<R: RecordFields>(&self, mut writer: Writer<'w>, fields: R) -> fmt::Result {
-        let mut c = Collect::new(&self.policy);
-        fields.record(&mut c);
-        let mut first = true;
-        if let Some((_, v)) = c.values.iter().find(|(f, _)| f.name() == "message") {
-            v.write_text(&mut writer)?;
-            first = false;
-        }
-        for (f, v) in c.values.iter().filter(|(f, _)| f.name() != "message") {
-            if !first {
-                writer.write_char(' ')?;
-            }
-            first = false;
-            write!(writer, "{}=", f.name())?;
-            v.write_text(&mut writer)?;
-        }
-        Ok(())
+        let mut result = Ok(());
+        with_scratch(|s| {
+            fields.record(&mut Collect::new(&self.policy, s));
+            result = write_fields(&mut writer, s);
+        });
+        result
     }
+}
+
+fn write_fields(writer: &mut Writer<'_>, s: &Scratch) -> fmt::Result {
+    let mut first = true;
+    if let Some((_, v)) = s.values.iter().find(|(f, _)| f.name() == "message") {
+        s.view(v).write_text(writer)?;
+        first = false;
+    }
+    for (f, v) in s.values.iter().filter(|(f, _)| f.name() != "message") {
+        if !first {
+            writer.write_char(' ')?;
+        }
+        first = false;
+        write!(writer, "{}=", f.name())?;
+        s.view(v).write_text(writer)?;
+    }
+    Ok(())
 }
 
 /// A JSON [`FormatEvent`] whose field values are redacted by the
@@ -114,16 +121,17 @@ where
         out.push_str(",\"target\":");
         json_str(&mut out, meta.target());
         out.push_str(",\"fields\":{");
-        let mut c = Collect::new(&self.policy);
-        event.record(&mut c);
-        for (i, (f, v)) in c.values.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
+        with_scratch(|s| {
+            event.record(&mut Collect::new(&self.policy, s));
+            for (i, (f, v)) in s.values.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                json_str(&mut out, f.name());
+                out.push(':');
+                s.view(v).write_json(&mut out);
             }
-            json_str(&mut out, f.name());
-            out.push(':');
-            v.write_json(&mut out);
-        }
+        });
         out.push('}');
         if let Some(scope) = ctx.event_scope() {
             out.push_str(",\"spans\":[");

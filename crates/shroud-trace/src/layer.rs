@@ -8,7 +8,7 @@ use tracing_subscriber::layer::{Context, Layer};
 use tracing_subscriber::registry::LookupSpan;
 
 use crate::policy::TracePolicy;
-use crate::visit::{Check, Collect, with_value_set};
+use crate::visit::{Collect, with_scratch, with_value_set};
 
 /// Wraps any `tracing_subscriber::Layer` (the fmt layer in any format, an
 /// OpenTelemetry layer, your own) so that it only ever sees redacted values.
@@ -112,45 +112,45 @@ where
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {
-        let mut check = Check::new(&self.policy);
-        attrs.record(&mut check);
-        if !check.changed {
-            return self.inner.on_new_span(attrs, id, ctx);
-        }
-        let mut c = Collect::new(&self.policy);
-        attrs.record(&mut c);
-        let meta = attrs.metadata();
-        with_value_set(meta.fields(), &c.values, |values| {
-            let rebuilt = if attrs.is_root() {
-                Attributes::new_root(meta, values)
-            } else if let Some(parent) = attrs.parent() {
-                Attributes::child_of(parent.clone(), meta, values)
-            } else {
-                Attributes::new(meta, values)
-            };
-            self.inner.on_new_span(&rebuilt, id, ctx);
+        with_scratch(|s| {
+            let mut c = Collect::new(&self.policy, s);
+            attrs.record(&mut c);
+            if !c.changed {
+                return self.inner.on_new_span(attrs, id, ctx);
+            }
+            let meta = attrs.metadata();
+            with_value_set(meta.fields(), s, |values| {
+                let rebuilt = if attrs.is_root() {
+                    Attributes::new_root(meta, values)
+                } else if let Some(parent) = attrs.parent() {
+                    Attributes::child_of(parent.clone(), meta, values)
+                } else {
+                    Attributes::new(meta, values)
+                };
+                self.inner.on_new_span(&rebuilt, id, ctx);
+            });
         });
     }
 
     fn on_record(&self, span: &Id, values: &Record<'_>, ctx: Context<'_, S>) {
-        let mut check = Check::new(&self.policy);
-        values.record(&mut check);
-        if !check.changed {
-            return self.inner.on_record(span, values, ctx);
-        }
-        let mut c = Collect::new(&self.policy);
-        values.record(&mut c);
-        // A `Record` does not expose its metadata; the fields it holds know
-        // their `FieldSet` (the span's).
-        let Some((first, _)) = c.values.first() else {
-            return;
-        };
-        let fields = first.callsite();
-        let Some(meta) = ctx.metadata(span).filter(|m| m.callsite() == fields) else {
-            return;
-        };
-        with_value_set(meta.fields(), &c.values, |v| {
-            self.inner.on_record(span, &Record::new(v), ctx);
+        with_scratch(|s| {
+            let mut c = Collect::new(&self.policy, s);
+            values.record(&mut c);
+            if !c.changed {
+                return self.inner.on_record(span, values, ctx);
+            }
+            // A `Record` does not expose its metadata; the fields it holds
+            // know their `FieldSet` (the span's).
+            let Some((first, _)) = s.values.first() else {
+                return;
+            };
+            let fields = first.callsite();
+            let Some(meta) = ctx.metadata(span).filter(|m| m.callsite() == fields) else {
+                return;
+            };
+            with_value_set(meta.fields(), s, |v| {
+                self.inner.on_record(span, &Record::new(v), ctx);
+            });
         });
     }
 
@@ -159,23 +159,23 @@ where
     }
 
     fn on_event(&self, event: &Event<'_>, ctx: Context<'_, S>) {
-        let mut check = Check::new(&self.policy);
-        event.record(&mut check);
-        if !check.changed {
-            return self.inner.on_event(event, ctx);
-        }
-        let mut c = Collect::new(&self.policy);
-        event.record(&mut c);
-        let meta = event.metadata();
-        with_value_set(meta.fields(), &c.values, |values| {
-            let rebuilt = if event.is_root() {
-                Event::new_child_of(None, meta, values)
-            } else if let Some(parent) = event.parent() {
-                Event::new_child_of(Some(parent.clone()), meta, values)
-            } else {
-                Event::new(meta, values)
-            };
-            self.inner.on_event(&rebuilt, ctx);
+        with_scratch(|s| {
+            let mut c = Collect::new(&self.policy, s);
+            event.record(&mut c);
+            if !c.changed {
+                return self.inner.on_event(event, ctx);
+            }
+            let meta = event.metadata();
+            with_value_set(meta.fields(), s, |values| {
+                let rebuilt = if event.is_root() {
+                    Event::new_child_of(None, meta, values)
+                } else if let Some(parent) = event.parent() {
+                    Event::new_child_of(Some(parent.clone()), meta, values)
+                } else {
+                    Event::new(meta, values)
+                };
+                self.inner.on_event(&rebuilt, ctx);
+            });
         });
     }
 

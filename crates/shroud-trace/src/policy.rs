@@ -179,26 +179,17 @@ impl TracePolicy {
     /// policy's identify the answer, so each name is matched once.
     pub(crate) fn is_sensitive_static(&self, field: &'static str) -> bool {
         let key = (field.as_ptr() as usize, field.len(), self.inner.id);
-        let slot = (key.0 >> 3 ^ key.2 >> 4) % NAME_CACHE;
+        // Field names of one callsite sit next to each other in static
+        // memory, a few bytes apart: mix every address bit into the slot.
+        let mixed =
+            (key.0 as u64 ^ (key.1 as u64) << 48 ^ (key.2 as u64) << 56).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let slot = (mixed >> 56) as usize % NAME_CACHE;
         if let Some(hit) = NAMES.with(|c| c.borrow()[slot].filter(|e| e.0 == key).map(|e| e.1)) {
             return hit;
         }
         let answer = self.is_sensitive(field);
         NAMES.with(|c| c.borrow_mut()[slot] = Some((key, answer)));
         answer
-    }
-
-    /// What may be shown of `value` recorded under the callsite field `field`.
-    pub(crate) fn redact_static<'a>(&self, field: &'static str, value: &'a str) -> Cow<'a, str> {
-        if self.is_sensitive_static(field) {
-            Cow::Borrowed(REDACTED)
-        } else {
-            self.inner.redactor.redact_str(value)
-        }
-    }
-
-    pub(crate) fn would_change_static(&self, field: &'static str, value: &str) -> bool {
-        self.is_sensitive_static(field) || !self.inner.redactor.scanner().is_clean(value.as_bytes())
     }
 
     /// What may be shown of `value` recorded under `field`.

@@ -1,7 +1,15 @@
-//! Recording values through the policy, and rebuilding value sets from what
-//! was recorded.
+//! Recording values through the policy into a reused buffer, and rebuilding
+//! value sets from what was recorded.
+//!
+//! One pass does everything: each value is recorded once, redacted (or
+//! copied as it is) into a per-thread arena, and the caller learns whether
+//! anything changed. Events with nothing to redact are then handed through
+//! untouched; the others are rebuilt from the arena. Nothing is formatted or
+//! scanned twice, and nothing is allocated once the arena has grown to the
+//! size of the largest event a thread records.
 
-use std::borrow::Cow;
+use core::ops::Range;
+use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
 use tracing_core::field::{DisplayValue, Field, FieldSet, Value, ValueSet, Visit};
@@ -11,13 +19,17 @@ use crate::policy::{REDACTED, TracePolicy};
 /// Numbers with at least this many digits are checked for card-like digits.
 const CARD_LIKE_MIN: u64 = 1_000_000_000_000;
 
-/// One recorded value after redaction.
-pub(crate) enum Owned {
+/// Arenas that grew beyond this are given back after use.
+const KEEP_ARENA: usize = 64 * 1024;
+
+/// One recorded value: text lives in the arena.
+#[derive(Clone)]
+pub(crate) enum Slot {
     /// Recorded with `record_str`: a string.
-    Str(String),
+    Str(Range<usize>),
     /// Recorded through `Debug` or `Display` (the message, `?x`, `%x`,
     /// errors): the formatted, redacted text, recorded again as such.
-    Fmt(DisplayValue<String>),
+    Fmt(Range<usize>),
     I64(i64),
     U64(u64),
     I128(i128),
@@ -26,31 +38,43 @@ pub(crate) enum Owned {
     Bool(bool),
 }
 
-impl Owned {
+/// A recorded value, borrowed from the arena.
+pub(crate) enum View<'a> {
+    Str(&'a str),
+    Fmt(DisplayValue<&'a str>),
+    I64(i64),
+    U64(u64),
+    I128(i128),
+    U128(u128),
+    F64(f64),
+    Bool(bool),
+}
+
+impl View<'_> {
     fn as_value(&self) -> &dyn Value {
         match self {
-            Owned::Str(s) => s,
-            Owned::Fmt(d) => d,
-            Owned::I64(v) => v,
-            Owned::U64(v) => v,
-            Owned::I128(v) => v,
-            Owned::U128(v) => v,
-            Owned::F64(v) => v,
-            Owned::Bool(v) => v,
+            View::Str(s) => s,
+            View::Fmt(d) => d,
+            View::I64(v) => v,
+            View::U64(v) => v,
+            View::I128(v) => v,
+            View::U128(v) => v,
+            View::F64(v) => v,
+            View::Bool(v) => v,
         }
     }
 
-    /// The value as text, for formatters that write fields themselves.
+    /// The value as JSON, for formatters that write fields themselves.
     pub(crate) fn write_json(&self, out: &mut String) {
         let v = match self {
-            Owned::Str(s) => serde_json::Value::from(s.as_str()),
-            Owned::Fmt(d) => serde_json::Value::from(format!("{d}")),
-            Owned::I64(v) => serde_json::Value::from(*v),
-            Owned::U64(v) => serde_json::Value::from(*v),
-            Owned::I128(v) => serde_json::Value::from(v.to_string()),
-            Owned::U128(v) => serde_json::Value::from(v.to_string()),
-            Owned::F64(v) => serde_json::Value::from(*v),
-            Owned::Bool(v) => serde_json::Value::from(*v),
+            View::Str(s) => serde_json::Value::from(*s),
+            View::Fmt(d) => serde_json::Value::from(format!("{d}")),
+            View::I64(v) => serde_json::Value::from(*v),
+            View::U64(v) => serde_json::Value::from(*v),
+            View::I128(v) => serde_json::Value::from(v.to_string()),
+            View::U128(v) => serde_json::Value::from(v.to_string()),
+            View::F64(v) => serde_json::Value::from(*v),
+            View::Bool(v) => serde_json::Value::from(*v),
         };
         out.push_str(&v.to_string());
     }
@@ -59,170 +83,165 @@ impl Owned {
     /// formatted values and numbers bare.
     pub(crate) fn write_text(&self, out: &mut impl fmt::Write) -> fmt::Result {
         match self {
-            Owned::Str(s) => write!(out, "{s:?}"),
-            Owned::Fmt(d) => write!(out, "{d}"),
-            Owned::I64(v) => write!(out, "{v}"),
-            Owned::U64(v) => write!(out, "{v}"),
-            Owned::I128(v) => write!(out, "{v}"),
-            Owned::U128(v) => write!(out, "{v}"),
-            Owned::F64(v) => write!(out, "{v}"),
-            Owned::Bool(v) => write!(out, "{v}"),
+            View::Str(s) => write!(out, "{s:?}"),
+            View::Fmt(d) => write!(out, "{d}"),
+            View::I64(v) => write!(out, "{v}"),
+            View::U64(v) => write!(out, "{v}"),
+            View::I128(v) => write!(out, "{v}"),
+            View::U128(v) => write!(out, "{v}"),
+            View::F64(v) => write!(out, "{v}"),
+            View::Bool(v) => write!(out, "{v}"),
         }
     }
 }
 
-/// A visitor that only finds out whether any value would change, without
-/// copying values: events without anything to redact go through untouched.
-pub(crate) struct Check<'p> {
-    policy: &'p TracePolicy,
-    pub(crate) changed: bool,
+/// The per-thread buffers one recording pass writes into.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// The text of every recorded value, after redaction.
+    arena: String,
+    /// Formatted text before redaction.
+    raw: String,
+    /// What was recorded, in order.
+    pub(crate) values: Vec<(Field, Slot)>,
 }
 
-impl<'p> Check<'p> {
-    pub(crate) fn new(policy: &'p TracePolicy) -> Self {
-        Check {
-            policy,
-            changed: false,
+impl Scratch {
+    /// The recorded value of `slot`.
+    pub(crate) fn view(&self, slot: &Slot) -> View<'_> {
+        match slot {
+            Slot::Str(r) => View::Str(&self.arena[r.clone()]),
+            Slot::Fmt(r) => View::Fmt(tracing_core::field::display(&self.arena[r.clone()])),
+            Slot::I64(v) => View::I64(*v),
+            Slot::U64(v) => View::U64(*v),
+            Slot::I128(v) => View::I128(*v),
+            Slot::U128(v) => View::U128(*v),
+            Slot::F64(v) => View::F64(*v),
+            Slot::Bool(v) => View::Bool(*v),
         }
     }
 
-    fn formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
-        if self.changed {
-            return;
+    fn reset(&mut self) {
+        self.values.clear();
+        self.arena.clear();
+        self.raw.clear();
+        if self.arena.capacity() > KEEP_ARENA {
+            self.arena = String::new();
         }
-        if let Some(s) = args.as_str() {
-            self.changed = self.policy.would_change_static(field.name(), s);
-            return;
-        }
-        FORMAT_BUF.with(|b| {
-            let mut b = b.borrow_mut();
-            b.clear();
-            let _ = b.write_fmt(args);
-            self.changed = self.policy.would_change_static(field.name(), &b);
-        });
-    }
-
-    fn number(&mut self, field: &Field, big: bool, digits: impl fmt::Display) {
-        if self.changed {
-            return;
-        }
-        if self.policy.is_sensitive_static(field.name()) {
-            self.changed = true;
-        } else if big {
-            self.changed = self.policy.would_change_static(field.name(), &digits.to_string());
+        if self.raw.capacity() > KEEP_ARENA {
+            self.raw = String::new();
         }
     }
 }
 
 thread_local! {
-    static FORMAT_BUF: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-impl Visit for Check<'_> {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if !self.changed {
-            self.changed = self.policy.would_change_static(field.name(), value);
+/// Runs `f` with this thread's scratch buffers, emptied. A nested call (a
+/// wrapped layer that itself records an event) and a call during thread
+/// teardown get fresh buffers.
+pub(crate) fn with_scratch(f: impl FnOnce(&mut Scratch)) {
+    let mut f = Some(f);
+    let _ = SCRATCH.try_with(|cell| {
+        if let Ok(mut s) = cell.try_borrow_mut()
+            && let Some(f) = f.take()
+        {
+            s.reset();
+            f(&mut s);
+            s.reset();
         }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        self.formatted(field, format_args!("{value:?}"));
-    }
-
-    fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.formatted(field, format_args!("{value}"));
-    }
-
-    fn record_bytes(&mut self, field: &Field, value: &[u8]) {
-        let text = String::from_utf8_lossy(value);
-        self.formatted(field, format_args!("{text}"));
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.number(field, value.unsigned_abs() >= CARD_LIKE_MIN, value);
-    }
-
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        self.number(field, value >= CARD_LIKE_MIN, value);
-    }
-
-    fn record_i128(&mut self, field: &Field, value: i128) {
-        self.number(field, value.unsigned_abs() >= u128::from(CARD_LIKE_MIN), value);
-    }
-
-    fn record_u128(&mut self, field: &Field, value: u128) {
-        self.number(field, value >= u128::from(CARD_LIKE_MIN), value);
-    }
-
-    fn record_f64(&mut self, field: &Field, value: f64) {
-        self.number(field, false, value);
-    }
-
-    fn record_bool(&mut self, field: &Field, value: bool) {
-        self.number(field, false, value);
+    });
+    if let Some(f) = f {
+        f(&mut Scratch::default());
     }
 }
 
-/// A visitor that records every value through the policy.
-pub(crate) struct Collect<'p> {
+/// A visitor that records every value through the policy into the scratch
+/// buffers.
+pub(crate) struct Collect<'p, 's> {
     policy: &'p TracePolicy,
-    pub(crate) values: Vec<(Field, Owned)>,
+    s: &'s mut Scratch,
     /// Whether any value differs from what was recorded.
     pub(crate) changed: bool,
-    buf: String,
 }
 
-impl<'p> Collect<'p> {
-    pub(crate) fn new(policy: &'p TracePolicy) -> Self {
+impl<'p, 's> Collect<'p, 's> {
+    pub(crate) fn new(policy: &'p TracePolicy, s: &'s mut Scratch) -> Self {
         Collect {
             policy,
-            values: Vec::new(),
+            s,
             changed: false,
-            buf: String::new(),
         }
     }
 
-    fn text(&mut self, field: &Field, value: &str) -> Option<String> {
-        match self.policy.redact_static(field.name(), value) {
-            Cow::Borrowed(b) if b.len() == value.len() && core::ptr::eq(b.as_ptr(), value.as_ptr()) => None,
-            other => {
-                self.changed = true;
-                Some(other.into_owned())
-            }
+    /// Redacts `value` into the arena; answers its range there.
+    fn text(&mut self, field: &Field, value: &str) -> Range<usize> {
+        let start = self.s.arena.len();
+        if self.policy.is_sensitive_static(field.name()) {
+            self.changed = true;
+            self.s.arena.push_str(REDACTED);
+        } else if self.policy.redactor().redact_into(value, &mut self.s.arena) {
+            self.changed = true;
         }
+        start..self.s.arena.len()
     }
 
     fn formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
-        self.buf.clear();
-        let _ = self.buf.write_fmt(args);
-        let buf = std::mem::take(&mut self.buf);
-        let out = self.text(field, &buf).unwrap_or_else(|| buf.clone());
-        self.buf = buf;
-        self.values
-            .push((field.clone(), Owned::Fmt(tracing_core::field::display(out))));
-    }
-
-    fn number(&mut self, field: &Field, digits: impl fmt::Display, big: bool, keep: Owned) {
         if self.policy.is_sensitive_static(field.name()) {
             self.changed = true;
-            self.values.push((field.clone(), Owned::Str(REDACTED.to_owned())));
+            let start = self.s.arena.len();
+            self.s.arena.push_str(REDACTED);
+            let end = self.s.arena.len();
+            self.s.values.push((field.clone(), Slot::Fmt(start..end)));
+            return;
+        }
+        let range = match args.as_str() {
+            Some(s) => self.text(field, s),
+            None => {
+                let mut raw = std::mem::take(&mut self.s.raw);
+                raw.clear();
+                let _ = raw.write_fmt(args);
+                let range = self.text(field, &raw);
+                self.s.raw = raw;
+                range
+            }
+        };
+        self.s.values.push((field.clone(), Slot::Fmt(range)));
+    }
+
+    fn number(&mut self, field: &Field, digits: impl fmt::Display, big: bool, keep: Slot) {
+        if self.policy.is_sensitive_static(field.name()) {
+            self.changed = true;
+            let start = self.s.arena.len();
+            self.s.arena.push_str(REDACTED);
+            let end = self.s.arena.len();
+            self.s.values.push((field.clone(), Slot::Str(start..end)));
             return;
         }
         if big {
-            let text = digits.to_string();
-            if let Some(r) = self.text(field, &text) {
-                self.values.push((field.clone(), Owned::Str(r)));
+            let mut raw = std::mem::take(&mut self.s.raw);
+            raw.clear();
+            let _ = write!(raw, "{digits}");
+            let before = self.changed;
+            self.changed = false;
+            let range = self.text(field, &raw);
+            self.s.raw = raw;
+            if self.changed {
+                self.s.values.push((field.clone(), Slot::Str(range)));
                 return;
             }
+            self.changed = before;
+            self.s.arena.truncate(range.start);
         }
-        self.values.push((field.clone(), keep));
+        self.s.values.push((field.clone(), keep));
     }
 }
 
-impl Visit for Collect<'_> {
+impl Visit for Collect<'_, '_> {
     fn record_str(&mut self, field: &Field, value: &str) {
-        let out = self.text(field, value).unwrap_or_else(|| value.to_owned());
-        self.values.push((field.clone(), Owned::Str(out)));
+        let range = self.text(field, value);
+        self.s.values.push((field.clone(), Slot::Str(range)));
     }
 
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
@@ -243,12 +262,12 @@ impl Visit for Collect<'_> {
             field,
             value,
             value.unsigned_abs() >= CARD_LIKE_MIN,
-            Owned::I64(value),
+            Slot::I64(value),
         );
     }
 
     fn record_u64(&mut self, field: &Field, value: u64) {
-        self.number(field, value, value >= CARD_LIKE_MIN, Owned::U64(value));
+        self.number(field, value, value >= CARD_LIKE_MIN, Slot::U64(value));
     }
 
     fn record_i128(&mut self, field: &Field, value: i128) {
@@ -256,7 +275,7 @@ impl Visit for Collect<'_> {
             field,
             value,
             value.unsigned_abs() >= u128::from(CARD_LIKE_MIN),
-            Owned::I128(value),
+            Slot::I128(value),
         );
     }
 
@@ -265,40 +284,39 @@ impl Visit for Collect<'_> {
             field,
             value,
             value >= u128::from(CARD_LIKE_MIN),
-            Owned::U128(value),
+            Slot::U128(value),
         );
     }
 
     fn record_f64(&mut self, field: &Field, value: f64) {
-        self.number(field, value, false, Owned::F64(value));
+        self.number(field, value, false, Slot::F64(value));
     }
 
     fn record_bool(&mut self, field: &Field, value: bool) {
-        self.number(field, value, false, Owned::Bool(value));
+        self.number(field, value, false, Slot::Bool(value));
     }
 }
 
-/// Calls `f` with a [`ValueSet`] of `fields` holding `values`.
+/// Calls `f` with a [`ValueSet`] of `fields` holding the recorded values.
 ///
 /// `FieldSet::value_set` takes arrays (its length must be known to the
 /// compiler), so each length a callsite can have gets its own arm. Callsites
 /// have at most 32 fields; values beyond that are left out (never passed raw).
-pub(crate) fn with_value_set<R>(
-    fields: &FieldSet,
-    values: &[(Field, Owned)],
-    f: impl FnOnce(&ValueSet<'_>) -> R,
-) -> R {
+pub(crate) fn with_value_set<R>(fields: &FieldSet, s: &Scratch, f: impl FnOnce(&ValueSet<'_>) -> R) -> R {
+    let values = &s.values;
     macro_rules! arms {
         ($($n:literal)*) => {
             match values.len() {
                 $($n => {
+                    let views: [View<'_>; $n] = core::array::from_fn(|i| s.view(&values[i].1));
                     let arr: [(&Field, Option<&dyn Value>); $n] =
-                        core::array::from_fn(|i| (&values[i].0, Some(values[i].1.as_value())));
+                        core::array::from_fn(|i| (&values[i].0, Some(views[i].as_value())));
                     f(&fields.value_set(&arr))
                 })*
                 _ => {
+                    let views: [View<'_>; 32] = core::array::from_fn(|i| s.view(&values[i].1));
                     let arr: [(&Field, Option<&dyn Value>); 32] =
-                        core::array::from_fn(|i| (&values[i].0, Some(values[i].1.as_value())));
+                        core::array::from_fn(|i| (&values[i].0, Some(views[i].as_value())));
                     f(&fields.value_set(&arr))
                 }
             }

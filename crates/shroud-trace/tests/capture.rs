@@ -249,3 +249,27 @@ fn redacting_writer_scrubs_formatted_bytes() {
     assert_clean(&text);
     assert!(text.contains("[REDACTED:email]"), "{text}");
 }
+
+/// `RedactingFields` inside a `RedactingLayer`'s fmt sink records values
+/// while the wrapper is itself in the middle of recording the same event.
+#[test]
+fn redacting_fields_nested_in_the_wrapper_work() {
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .fmt_fields(RedactingFields::default())
+        .with_ansi(false)
+        .with_writer(out.clone());
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("checkout", buyer = EMAIL);
+        let _g = span.enter();
+        tracing::info!(user = EMAIL, card = CARD, "login from 203.0.113.9");
+        tracing::info!(note = "nothing personal", "clean event");
+    });
+    let text = out.text();
+    assert_clean(&text);
+    assert!(text.contains("user=\"[REDACTED:email]\""), "{text}");
+    assert!(text.contains("buyer=\"[REDACTED:email]\""), "{text}");
+    assert!(text.contains("login from [REDACTED:ipv4]"), "{text}");
+    assert!(text.contains("note=\"nothing personal\""), "{text}");
+}

@@ -295,7 +295,7 @@ impl ScannerBuilder {
             Kind::IpV4,
             Kind::IpV6,
         ]);
-        let short = ShortKeywords::new(table.iter().map(|(p, _, _)| p.as_bytes()));
+        let short = ShortKeywords::new(table.iter().map(|(p, _, _)| p.as_bytes()), digits);
         Ok(Scanner {
             inner: Arc::new(Inner {
                 kinds,
@@ -445,6 +445,66 @@ impl Scanner {
 
     /// The built-in scan. `emit` answers whether to go on.
     fn scan_builtin(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
+        if hay.len() < SHORT_HAYSTACK {
+            self.scan_short(hay, emit);
+        } else {
+            self.scan_long(hay, emit);
+        }
+    }
+
+    /// The built-in scan of a short input (a log field, a JSON value): one
+    /// pass, one table load a byte, looking for the next byte that can start
+    /// a keyword or is a trigger. Finds what [`scan_long`](Self::scan_long)
+    /// finds, in the same order.
+    fn scan_short(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
+        let inner = &*self.inner;
+        let kinds = inner.kinds;
+        let class: &[u8; 256] = &inner.short.class;
+        let mut pos = 0usize;
+        let mut floor = 0usize;
+        while pos < hay.len() {
+            let Some(i) = hay[pos..]
+                .iter()
+                .position(|&b| class[usize::from(b)] != 0)
+                .map(|i| pos + i)
+            else {
+                return;
+            };
+            let c = class[usize::from(hay[i])];
+            let keyword = if c & KEYWORD_START != 0 {
+                inner.short.at(hay, i)
+            } else {
+                None
+            };
+            let found = if let Some((e, p)) = keyword {
+                let (kw, _) = inner.keywords.as_ref().expect("keywords present").1[p];
+                match text::credential(hay, i, e - i, kw) {
+                    Ok((kind, end)) if kinds.contains(kind) => Ok(Finding { kind, range: i..end }),
+                    Ok((_, end)) => Err(end),
+                    Err(skip) => Err(skip.max(i + 1)),
+                }
+            } else if c & TRIGGER != 0 {
+                self.at_trigger(hay, i, floor)
+            } else {
+                Err(i + 1)
+            };
+            match found {
+                Ok(f) => {
+                    pos = f.range.end;
+                    floor = pos;
+                    if !emit(f) {
+                        return;
+                    }
+                }
+                Err(skip) => pos = skip.max(i + 1),
+            }
+        }
+    }
+
+    /// The built-in scan of any input: the next keyword (Aho-Corasick, or
+    /// [`ShortKeywords`] near the end) and the next trigger byte, whichever
+    /// comes first.
+    fn scan_long(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
         let inner = &*self.inner;
         let kinds = inner.kinds;
         let mut pos = 0usize;
@@ -622,48 +682,94 @@ impl Best {
 
 /// Below this many bytes left, keywords are found by [`ShortKeywords`].
 const SHORT_HAYSTACK: usize = 64;
+/// A byte that starts some keyword.
+const KEYWORD_START: u8 = 1;
+/// A trigger byte (digit, `:`, `@`) while numbers are detected.
+const TRIGGER: u8 = 2;
 
 /// Keyword patterns by their first two bytes, in preference order.
 struct ShortKeywords {
     /// One bit per two-byte prefix of some pattern (every pattern has at
     /// least three bytes).
     pairs: Box<[u64; 1024]>,
+    /// Whether a byte starts some pattern: most bytes are ruled out by one
+    /// load.
+    first: Box<[bool; 256]>,
+    /// Per byte: [`KEYWORD_START`] when it starts some pattern, [`TRIGGER`]
+    /// when it is a trigger byte and numbers are detected.
+    class: Box<[u8; 256]>,
     /// `(prefix, pattern, id)`, sorted by prefix; patterns sharing a prefix
     /// keep their preference order.
     patterns: Vec<(u16, Box<[u8]>, usize)>,
 }
 
 impl ShortKeywords {
-    fn new<'a>(patterns: impl Iterator<Item = &'a [u8]>) -> ShortKeywords {
+    fn new<'a>(patterns: impl Iterator<Item = &'a [u8]>, digits: bool) -> ShortKeywords {
         let mut pairs = Box::new([0u64; 1024]);
         let mut patterns: Vec<(u16, Box<[u8]>, usize)> = patterns
             .enumerate()
             .map(|(id, p)| (u16::from(p[0]) << 8 | u16::from(p[1]), p.into(), id))
             .collect();
         patterns.sort_by_key(|(k, _, _)| *k);
+        let mut first = Box::new([false; 256]);
         for (k, _, _) in &patterns {
+            first[usize::from(*k >> 8)] = true;
             let k = usize::from(*k);
             pairs[k >> 6] |= 1 << (k & 63);
         }
-        ShortKeywords { pairs, patterns }
+        let mut class = Box::new([0u8; 256]);
+        for b in 0..=255u8 {
+            if first[usize::from(b)] {
+                class[usize::from(b)] |= KEYWORD_START;
+            }
+            if digits && bytes::is_trigger(b) {
+                class[usize::from(b)] |= TRIGGER;
+            }
+        }
+        ShortKeywords {
+            pairs,
+            first,
+            class,
+            patterns,
+        }
+    }
+
+    /// The keyword starting at `at`, if any (the first listed wins), as
+    /// `(end, pattern)`.
+    fn at(&self, hay: &[u8], at: usize) -> Option<(usize, usize)> {
+        let k = usize::from(*hay.get(at)?) << 8 | usize::from(*hay.get(at + 1)?);
+        if self.pairs[k >> 6] >> (k & 63) & 1 == 0 {
+            return None;
+        }
+        let from = self.patterns.partition_point(|(p, _, _)| usize::from(*p) < k);
+        self.patterns[from..]
+            .iter()
+            .take_while(|(pk, _, _)| usize::from(*pk) == k)
+            .find(|(_, p, _)| hay[at..].starts_with(p))
+            .map(|(_, p, id)| (at + p.len(), *id))
     }
 
     /// The leftmost keyword at or after `pos` (the first listed wins at one
     /// start), as `(start, end, pattern)`.
     fn find(&self, hay: &[u8], pos: usize) -> Option<(usize, usize, usize)> {
         let tail = hay.get(pos..)?;
-        let mut i = 1;
-        while i < tail.len() {
-            let k = usize::from(tail[i - 1]) << 8 | usize::from(tail[i]);
-            if self.pairs[k >> 6] >> (k & 63) & 1 != 0 {
-                let at = pos + i - 1;
-                let first = self.patterns.partition_point(|(p, _, _)| usize::from(*p) < k);
-                for (pk, p, id) in &self.patterns[first..] {
-                    if usize::from(*pk) != k {
-                        break;
-                    }
-                    if hay[at..].starts_with(p) {
-                        return Some((at, at + p.len(), *id));
+        let first: &[bool; 256] = &self.first;
+        let pairs: &[u64; 1024] = &self.pairs;
+        let mut i = 0;
+        while i + 1 < tail.len() {
+            let b0 = tail[i];
+            if first[usize::from(b0)] {
+                let k = usize::from(b0) << 8 | usize::from(tail[i + 1]);
+                if pairs[k >> 6] >> (k & 63) & 1 != 0 {
+                    let at = pos + i;
+                    let from = self.patterns.partition_point(|(p, _, _)| usize::from(*p) < k);
+                    for (pk, p, id) in &self.patterns[from..] {
+                        if usize::from(*pk) != k {
+                            break;
+                        }
+                        if hay[at..].starts_with(p) {
+                            return Some((at, at + p.len(), *id));
+                        }
                     }
                 }
             }
@@ -695,7 +801,110 @@ fn resolve_overlaps(mut all: Vec<Finding>) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy as _;
+
     use super::*;
+
+    fn both_paths(scanner: &Scanner, hay: &[u8]) -> (Vec<Finding>, Vec<Finding>) {
+        let (mut short, mut long) = (Vec::new(), Vec::new());
+        scanner.scan_short(hay, &mut |f| {
+            short.push(f);
+            true
+        });
+        scanner.scan_long(hay, &mut |f| {
+            long.push(f);
+            true
+        });
+        (short, long)
+    }
+
+    #[test]
+    fn short_and_general_paths_agree_on_known_values() {
+        let scanner = Scanner::new();
+        for hay in [
+            "jane.roe@example.com",
+            "4111 1111 1111 1111",
+            "+1 415 555 2671",
+            "from 203.0.113.7 and fe80::1",
+            "Bearer abcdefghijklmnopqrstuvwxyz",
+            "key AKIAIOSFODNN7EXAMPLE ok",
+            "DE89 3704 0044 0532 0130 00",
+        ] {
+            let (short, long) = both_paths(&scanner, hay.as_bytes());
+            assert!(!short.is_empty(), "{hay}");
+            assert_eq!(short, long, "{hay}");
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "@",
+        ".",
+        ":",
+        "::",
+        "+",
+        "(",
+        ")",
+        "-",
+        " ",
+        "=",
+        "_",
+        "/",
+        "eyJ",
+        "eyJhbGciOiJIUzI1NiJ9",
+        "AKIA",
+        "ghp_",
+        "xoxb-",
+        "sk_live_",
+        "Bearer ",
+        "Basic ",
+        "dXNlcjpwYXNz",
+        "-----BEGIN ",
+        "4111",
+        "1111",
+        "123",
+        "45",
+        "6789",
+        "255",
+        "0",
+        "1",
+        "9",
+        "DE89",
+        "3704",
+        "fe80",
+        "db8",
+        "2001",
+        "a",
+        "Z",
+        "jane",
+        "example",
+        "com",
+        "\u{e9}",
+        "\"",
+    ];
+
+    proptest::proptest! {
+        #[test]
+        fn short_path_finds_what_the_general_path_finds(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(PIECES).prop_map(|s| s.as_bytes().to_vec()),
+                    proptest::collection::vec(proptest::prelude::any::<u8>(), 0..3),
+                ],
+                0..24,
+            ),
+            which in 0usize..3,
+        ) {
+            let mut hay = parts.concat();
+            hay.truncate(SHORT_HAYSTACK - 1);
+            let scanner = match which {
+                0 => Scanner::new(),
+                1 => Scanner::builder().only([Kind::Jwt, Kind::BearerToken, Kind::ApiKey]).build().unwrap(),
+                _ => Scanner::builder().only([Kind::Email, Kind::Phone, Kind::IpV4]).build().unwrap(),
+            };
+            let (short, long) = both_paths(&scanner, &hay);
+            proptest::prop_assert_eq!(short, long);
+        }
+    }
 
     fn kinds(s: &str) -> Vec<(Kind, &str)> {
         Scanner::new()
