@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shroud_core::{
-    CallerId, Encryptor, Kind, Outcome, Pseudonymizer, Scanner, Strategy, StrategyError, Target, Transformer,
+    CallerId, DomainPseudonymizer, Encryptor, Kind, Outcome, Pseudonymizer, Scanner, Strategy, StrategyError,
+    Target, Transformer,
 };
 use zeroize::Zeroizing;
 
@@ -315,6 +316,17 @@ impl PolicyBuilder {
             }
             node.strategy = Some(strategy);
         }
+        if let Some(p) = self.transformer.pseudonymizer() {
+            for (name, node) in &mut root.children {
+                if let Some(Strategy::Pseudonymize { domain }) = &node.strategy {
+                    node.bound = Some(p.for_domain(domain.as_deref().unwrap_or(name)));
+                }
+            }
+        }
+        let caller = self
+            .transformer
+            .pseudonymizer()
+            .map(|p| p.for_domain(CALLER_DOMAIN));
         let mut detectors: Vec<(Kind, Strategy)> = Vec::new();
         for d in self.detectors {
             let (kind, strategy) = d?;
@@ -342,6 +354,7 @@ impl PolicyBuilder {
                 detectors,
                 scanner,
                 transformer: self.transformer,
+                caller,
             }),
         })
     }
@@ -404,6 +417,9 @@ fn wildcard<T: Copy + PartialEq>(g: &[T], n: &[T], any: T, one: T) -> bool {
 #[derive(Debug, Default)]
 struct Node {
     strategy: Option<Strategy>,
+    /// For a top-level `pseudonymize` rule: the active key bound to the
+    /// rule's domain, so a string claim costs one HMAC of its value.
+    bound: Option<DomainPseudonymizer>,
     /// Sorted by name: looked up by binary search, which for the handful of
     /// rules a policy has beats hashing the claim name.
     children: Vec<(Box<str>, Node)>,
@@ -436,6 +452,8 @@ struct Inner {
     detectors: Vec<(Kind, Strategy)>,
     scanner: Option<Scanner>,
     transformer: Transformer,
+    /// The active pseudonym key bound to [`CALLER_DOMAIN`].
+    caller: Option<DomainPseudonymizer>,
 }
 
 /// A compiled, validated claim policy. Cheap to clone.
@@ -537,9 +555,12 @@ impl AnonPolicy {
         claims.retain(|name, value| {
             let top = Domain::Top(name);
             let new = if let Some(node) = self.inner.root.get(name) {
-                match &node.strategy {
-                    Some(Strategy::Keep) => return true,
-                    Some(Strategy::Drop) => return false,
+                match (&node.strategy, &node.bound, &*value) {
+                    (Some(Strategy::Keep), _, _) => return true,
+                    (Some(Strategy::Drop), _, _) => return false,
+                    (_, Some(bound), Value::String(s)) => {
+                        Some(Value::String(bound.pseudonymize(s.as_bytes())))
+                    }
                     _ => self.walk(value, node, top, 0),
                 }
             } else if let Some((_, strategy)) = self.inner.globs.iter().find(|(g, _)| glob_match(g, name)) {
@@ -569,14 +590,24 @@ impl AnonPolicy {
     /// issuer and subject in the [`CALLER_DOMAIN`]. `None` without a `sub`
     /// string or without a pseudonymizer.
     pub fn caller_id(&self, claims: &Map<String, Value>) -> Option<CallerId> {
-        let p = self.inner.transformer.pseudonymizer()?;
+        let p = self.inner.caller.as_ref()?;
         let sub = claims.get("sub")?.as_str()?;
         let iss = claims.get("iss").and_then(Value::as_str).unwrap_or("");
-        let mut input = Vec::with_capacity(8 + iss.len() + sub.len());
-        input.extend_from_slice(&(iss.len() as u64).to_be_bytes());
-        input.extend_from_slice(iss.as_bytes());
-        input.extend_from_slice(sub.as_bytes());
-        Some(CallerId::new(p.pseudonymize(CALLER_DOMAIN, &input)))
+        let mut input = [0u8; 256];
+        let n = 8 + iss.len() + sub.len();
+        let pseudonym = if n <= input.len() {
+            input[..8].copy_from_slice(&(iss.len() as u64).to_be_bytes());
+            input[8..8 + iss.len()].copy_from_slice(iss.as_bytes());
+            input[8 + iss.len()..n].copy_from_slice(sub.as_bytes());
+            p.pseudonymize(&input[..n])
+        } else {
+            let mut long = Vec::with_capacity(n);
+            long.extend_from_slice(&(iss.len() as u64).to_be_bytes());
+            long.extend_from_slice(iss.as_bytes());
+            long.extend_from_slice(sub.as_bytes());
+            p.pseudonymize(&long)
+        };
+        Some(CallerId::new(pseudonym))
     }
 
     /// Decrypts a value the `encrypt` action produced for `claim` (the claim

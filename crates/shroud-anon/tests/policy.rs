@@ -642,3 +642,55 @@ proptest! {
         let _ = policy.apply(&map(json!({"a": value.clone(), "xx": value.clone(), "o": value})));
     }
 }
+
+#[test]
+fn pseudonyms_are_those_of_the_pseudonymizer_for_every_rule_shape() {
+    let p = Pseudonymizer::new(key("k2026", 1));
+    let policy = builder()
+        .claim("sub", pseudonymize())
+        .claim(
+            "email",
+            Strategy::Pseudonymize {
+                domain: Some("person".into()),
+            },
+        )
+        .glob("*_email", pseudonymize())
+        .pointer("/profile/phone", pseudonymize())
+        .build()
+        .unwrap();
+    let out = policy.apply(&map(json!({
+        "sub": "user-17",
+        "email": "jane@example.com",
+        "work_email": "jane@corp.example",
+        "profile": {"phone": "+1 415 555 2671"},
+    })));
+    assert_eq!(out["sub"], p.pseudonymize("sub", b"user-17"));
+    assert_eq!(out["email"], p.pseudonymize("person", b"jane@example.com"));
+    assert_eq!(
+        out["work_email"],
+        p.pseudonymize("work_email", b"jane@corp.example")
+    );
+    assert_eq!(
+        out["profile"]["phone"],
+        p.pseudonymize("/profile/phone", b"+1 415 555 2671")
+    );
+    // The caller id: the pseudonym of the length-prefixed issuer and subject.
+    let iss = "https://a.example";
+    let mut input = (iss.len() as u64).to_be_bytes().to_vec();
+    input.extend_from_slice(iss.as_bytes());
+    input.extend_from_slice(b"user-17");
+    let id = policy
+        .caller_id(&map(json!({"sub": "user-17", "iss": iss})))
+        .unwrap();
+    assert_eq!(id.as_str(), p.pseudonymize(shroud_anon::CALLER_DOMAIN, &input));
+    // An issuer and subject too long for the stack buffer give the same kind of id.
+    let long = "s".repeat(300);
+    let long_id = policy.caller_id(&map(json!({"sub": long, "iss": iss}))).unwrap();
+    let mut input = (iss.len() as u64).to_be_bytes().to_vec();
+    input.extend_from_slice(iss.as_bytes());
+    input.extend_from_slice(long.as_bytes());
+    assert_eq!(
+        long_id.as_str(),
+        p.pseudonymize(shroud_anon::CALLER_DOMAIN, &input)
+    );
+}

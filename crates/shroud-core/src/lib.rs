@@ -38,9 +38,9 @@ pub use detect::{CustomId, Finding, Kind, LiteralOptions, Scanner, ScannerBuilde
 pub use key::{KeyError, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SecretKey};
 pub use redactor::{Redactor, RedactorBuilder};
 pub use strategy::{
-    CIPHERTEXT_PREFIX, DecryptError, EncryptError, EncryptionMode, Encryptor, Generalize, GeneralizeError,
-    MAX_PLAINTEXT, Mask, Outcome, PSEUDONYM_PREFIX, Pseudonym, Pseudonymizer, REDACTED, Strategy,
-    StrategyError, Target, Transformer,
+    CIPHERTEXT_PREFIX, DecryptError, DomainPseudonymizer, EncryptError, EncryptionMode, Encryptor,
+    Generalize, GeneralizeError, MAX_PLAINTEXT, Mask, Outcome, PSEUDONYM_PREFIX, Pseudonym, Pseudonymizer,
+    REDACTED, Strategy, StrategyError, Target, Transformer,
 };
 
 /// Checksums the detectors use, for callers that validate values themselves.

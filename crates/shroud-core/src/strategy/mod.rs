@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub use encrypt::{CIPHERTEXT_PREFIX, DecryptError, EncryptError, EncryptionMode, Encryptor, MAX_PLAINTEXT};
 pub use generalize::{Generalize, GeneralizeError};
 pub use mask::Mask;
-pub use pseudonym::{PSEUDONYM_PREFIX, Pseudonym, Pseudonymizer};
+pub use pseudonym::{DomainPseudonymizer, PSEUDONYM_PREFIX, Pseudonym, Pseudonymizer};
 
 /// The replacement text when none is configured and the kind is unknown.
 pub const REDACTED: &str = "[REDACTED]";
