@@ -368,6 +368,14 @@ impl Scanner {
     /// ```
     pub fn may_match(&self, hay: &[u8]) -> bool {
         let inner = &*self.inner;
+        if hay.len() < SHORT_HAYSTACK && inner.custom.is_empty() {
+            // One pass with one table load a byte, as `scan_short` looks.
+            let class: &[u8; 256] = &inner.short.class;
+            return hay.iter().enumerate().any(|(i, &b)| {
+                let c = class[usize::from(b)];
+                c & TRIGGER != 0 || (c & KEYWORD_START != 0 && inner.short.at(hay, i).is_some())
+            });
+        }
         !inner.custom.is_empty()
             || (inner.digits && hay.iter().any(|&b| bytes::is_trigger(b)))
             || (inner.keywords.is_some() && inner.short.find(hay, 0).is_some())
