@@ -368,17 +368,15 @@ impl Scanner {
     /// ```
     pub fn may_match(&self, hay: &[u8]) -> bool {
         let inner = &*self.inner;
-        if hay.len() < SHORT_HAYSTACK && inner.custom.is_empty() {
-            // One pass with one table load a byte, as `scan_short` looks.
-            let class: &[u8; 256] = &inner.short.class;
-            return hay.iter().enumerate().any(|(i, &b)| {
-                let c = class[usize::from(b)];
-                c & TRIGGER != 0 || (c & KEYWORD_START != 0 && inner.short.at(hay, i).is_some())
-            });
+        if !inner.custom.is_empty() {
+            return true;
         }
-        !inner.custom.is_empty()
-            || (inner.digits && hay.iter().any(|&b| bytes::is_trigger(b)))
-            || (inner.keywords.is_some() && inner.short.find(hay, 0).is_some())
+        // One pass with one table load a byte, as `scan_short` looks.
+        let class: &[u8; 256] = &inner.short.class;
+        hay.iter().enumerate().any(|(i, &b)| {
+            let c = class[usize::from(b)];
+            c & TRIGGER != 0 || (c & KEYWORD_START != 0 && inner.short.at(hay, i).is_some())
+        })
     }
 
     /// All findings in `hay`, in order, non-overlapping.
@@ -744,6 +742,7 @@ impl ShortKeywords {
 
     /// The keyword starting at `at`, if any (the first listed wins), as
     /// `(end, pattern)`.
+    #[inline]
     fn at(&self, hay: &[u8], at: usize) -> Option<(usize, usize)> {
         let k = usize::from(*hay.get(at)?) << 8 | usize::from(*hay.get(at + 1)?);
         if self.pairs[k >> 6] >> (k & 63) & 1 == 0 {
