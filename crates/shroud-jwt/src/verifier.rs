@@ -10,6 +10,7 @@ use shroud_core::{Claims, TokenInfo};
 
 use crate::alg::{AlgSet, alg_name};
 use crate::cache::{Entry, TokenCache, token_hash};
+use crate::jwe::{self, DecryptOptions, DecryptionKeySet};
 use crate::key::{Key, KeySet, SignatureError};
 use crate::rejection::Rejection;
 use crate::token::{self, Compact};
@@ -177,6 +178,9 @@ struct Inner {
     clock: Option<Clock>,
     max_token_len: usize,
     cache: Option<TokenCache>,
+    decryption: Option<Arc<DecryptionKeySet>>,
+    decrypt_options: DecryptOptions,
+    require_encryption: bool,
 }
 
 /// Verifies compact JWS tokens: the engine inside [`JwtLayer`](crate::JwtLayer),
@@ -360,6 +364,17 @@ impl Verifier {
 
     fn issuer_for_refresh(&self, token: &[u8]) -> usize {
         // Re-derive the issuer index cheaply (only on the rare refresh path).
+        let nested;
+        let token = match token::split(token) {
+            Ok(Compact::Jwe) => match self.decrypt_nested(token) {
+                Ok(plaintext) => {
+                    nested = plaintext;
+                    &nested[..]
+                }
+                Err(_) => return 0,
+            },
+            _ => token,
+        };
         if let Ok(Compact::Jws { payload, .. }) = token::split(token)
             && let Ok(claims) = token::payload(payload)
             && let Ok(i) = self.select_issuer(&claims)
@@ -395,18 +410,63 @@ impl Verifier {
         refreshed: bool,
     ) -> Result<(Verified, usize), Option<Rejection>> {
         let inner = &*self.inner;
-        let (header, payload, signature, signing_input) = match token::split(token)? {
+        match token::split(token)? {
+            Compact::Jws { .. } if inner.require_encryption => Err(Some(Rejection::EncryptionRequired)),
             Compact::Jws {
                 header,
                 payload,
                 signature,
                 signing_input,
-            } => (header, payload, signature, signing_input),
-            // The seam for encrypted tokens: a JWE is decrypted here into the
-            // compact JWS it carries, which then goes through the same steps
-            // with `encrypted = true`. This verifier holds no decryption key.
-            Compact::Jwe => return Err(Some(Rejection::EncryptedToken)),
-        };
+            } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, false),
+            Compact::Jwe => {
+                let plaintext = self.decrypt_nested(token)?;
+                match token::split(&plaintext)? {
+                    Compact::Jws {
+                        header,
+                        payload,
+                        signature,
+                        signing_input,
+                    } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, true),
+                    // A JWE inside a JWE: refused.
+                    Compact::Jwe => Err(Some(Rejection::Malformed)),
+                }
+            }
+        }
+    }
+
+    /// Decrypts a JWE that must carry a nested JWT (`cty: JWT`); returns the
+    /// inner compact JWS.
+    fn decrypt_nested(&self, token: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, Rejection> {
+        let inner = &*self.inner;
+        let keys = inner.decryption.as_deref().ok_or(Rejection::EncryptedToken)?;
+        // The token was split into five parts from bytes: it is ASCII unless
+        // malformed, and a non-UTF-8 token is malformed.
+        let token = std::str::from_utf8(token).map_err(|_| Rejection::Malformed)?;
+        let decrypted = jwe::decrypt(token, keys, &inner.decrypt_options).map_err(|e| match e {
+            jwe::JweError::Malformed => Rejection::Malformed,
+            jwe::JweError::Unsupported => Rejection::AlgorithmNotAllowed,
+            _ => Rejection::Undecryptable,
+        })?;
+        // Claims encrypted but not signed are refused: the inner JWS is what
+        // proves the issuer.
+        if !decrypted.is_nested_jwt() {
+            return Err(Rejection::UnsignedClaims);
+        }
+        Ok(decrypted.into_plaintext())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn verify_jws(
+        &self,
+        header: &[u8],
+        payload: &[u8],
+        signature: &[u8],
+        signing_input: &[u8],
+        now: i64,
+        refreshed: bool,
+        encrypted: bool,
+    ) -> Result<(Verified, usize), Option<Rejection>> {
+        let inner = &*self.inner;
         let mut header_buf = token::HeaderBuf::new();
         let header = token::header(header, &mut header_buf)?;
         if !inner.algorithms.contains(header.alg) {
@@ -443,7 +503,13 @@ impl Verifier {
             (Some(k), Some(h)) if k == h => key.kid_arc(),
             (_, h) => h.map(Arc::from),
         };
-        let info = TokenInfo::new(alg_name(header.alg), kid, entry.iss.clone(), claims.exp(), false);
+        let info = TokenInfo::new(
+            alg_name(header.alg),
+            kid,
+            entry.iss.clone(),
+            claims.exp(),
+            encrypted,
+        );
         Ok((Verified { claims, info }, issuer))
     }
 
@@ -535,6 +601,9 @@ pub struct VerifierBuilder {
     clock: Option<Clock>,
     max_token_len: usize,
     cache: usize,
+    decryption: Option<Arc<DecryptionKeySet>>,
+    decrypt_options: DecryptOptions,
+    require_encryption: bool,
 }
 
 impl Default for VerifierBuilder {
@@ -551,6 +620,9 @@ impl Default for VerifierBuilder {
             clock: None,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             cache: 0,
+            decryption: None,
+            decrypt_options: DecryptOptions::default(),
+            require_encryption: false,
         }
     }
 }
@@ -640,8 +712,46 @@ impl VerifierBuilder {
         self
     }
 
+    /// Decryption keys for encrypted tokens (JWE, RFC 7516). A JWE must carry
+    /// a nested signed JWT (`cty: JWT`): it is decrypted, then the inner JWS
+    /// goes through the same steps as a plain one, with
+    /// [`TokenInfo::encrypted`] set. Claims encrypted directly into a JWE
+    /// (not signed) are refused with [`Rejection::UnsignedClaims`]. Without
+    /// decryption keys every JWE is refused with [`Rejection::EncryptedToken`].
+    ///
+    /// Every decryption failure is [`Rejection::Undecryptable`]; `RSA1_5`,
+    /// PBES2, `crit` and (by default) `zip` give
+    /// [`Rejection::AlgorithmNotAllowed`]. The token size cap
+    /// ([`max_token_len`](Self::max_token_len)) applies to the encrypted token.
+    pub fn decryption_keys(mut self, keys: DecryptionKeySet) -> Self {
+        self.decryption = Some(Arc::new(keys));
+        self
+    }
+
+    /// Decryption options (`zip` with an inflate cap); by default `zip` is refused.
+    pub fn decrypt_options(mut self, opts: DecryptOptions) -> Self {
+        self.decrypt_options = opts;
+        self
+    }
+
+    /// Refuses plain (unencrypted) JWS tokens with
+    /// [`Rejection::EncryptionRequired`]: only nested JWEs are accepted.
+    /// Needs [`decryption_keys`](Self::decryption_keys). For one route only,
+    /// see [`authz::require_encryption`](crate::authz::require_encryption).
+    pub fn require_encryption(mut self, require: bool) -> Self {
+        self.require_encryption = require;
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Verifier, ConfigError> {
+        match &self.decryption {
+            Some(keys) if keys.is_empty() => return Err(ConfigError::Invalid("empty decryption key set")),
+            None if self.require_encryption => {
+                return Err(ConfigError::Invalid("encryption required but no decryption keys"));
+            }
+            _ => {}
+        }
         if self.issuers.is_empty() {
             return Err(ConfigError::NoIssuer);
         }
@@ -688,6 +798,9 @@ impl VerifierBuilder {
                 clock: self.clock,
                 max_token_len: self.max_token_len,
                 cache: (self.cache > 0).then(|| TokenCache::new(self.cache)),
+                decryption: self.decryption,
+                decrypt_options: self.decrypt_options,
+                require_encryption: self.require_encryption,
             }),
         })
     }

@@ -39,7 +39,7 @@
 //!
 //! [`decrypt`] returns the plaintext and the `cty` header; the
 //! [`Verifier`](crate::Verifier) (with
-//! `VerifierBuilder::decryption_keys`) requires
+//! [`decryption_keys`](crate::VerifierBuilder::decryption_keys)) requires
 //! `cty: JWT` and verifies the inner JWS with its signing keys. Claims put
 //! directly into a JWE, unsigned, are refused there.
 
