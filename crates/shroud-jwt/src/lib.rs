@@ -93,6 +93,6 @@ pub use response::{DefaultRejection, OnRejection, RequestKind, challenge, grpc_r
 pub use shroud_core;
 pub use shroud_core::{Claims, TokenInfo};
 pub use verifier::{
-    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, Verified, Verifier,
-    VerifierBuilder,
+    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, UnsignedClaims, Verified,
+    Verifier, VerifierBuilder,
 };

@@ -48,6 +48,28 @@ pub enum ConfigError {
     Invalid(&'static str),
 }
 
+/// What to do with a JWE whose payload is claims rather than a nested,
+/// signed JWT (`cty` not `JWT`).
+///
+/// Such claims are authenticated only by the decryption key. With RSA-OAEP
+/// and ECDH-ES the encryption key is public, so anyone can mint them: accept
+/// them only from symmetric key management (`dir`, `A*KW`, `A*GCMKW`), whose
+/// key is a shared secret. The claims are then validated as usual (`exp`,
+/// `nbf`, `iss`, `aud`, ...) and [`TokenInfo::alg`] is the JWE `alg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnsignedClaims {
+    /// Refused with [`Rejection::UnsignedClaims`] (the default).
+    #[default]
+    Refuse,
+    /// Accepted from symmetric key management only; refused from RSA-OAEP
+    /// and ECDH-ES.
+    SymmetricKeys,
+    /// Accepted from any key management algorithm. Anyone holding the
+    /// public key can then mint claims: for tests and closed systems only.
+    AnyKey,
+}
+
 /// Where an issuer's keys come from.
 #[derive(Clone)]
 pub(crate) enum KeySource {
@@ -181,6 +203,7 @@ struct Inner {
     decryption: Option<Arc<DecryptionKeySet>>,
     decrypt_options: DecryptOptions,
     require_encryption: bool,
+    unsigned_claims: UnsignedClaims,
 }
 
 /// Verifies compact JWS tokens: the engine inside [`JwtLayer`](crate::JwtLayer),
@@ -419,7 +442,11 @@ impl Verifier {
                 signing_input,
             } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, false),
             Compact::Jwe => {
-                let plaintext = self.decrypt_nested(token)?;
+                let decrypted = self.decrypt(token)?;
+                if !decrypted.is_nested_jwt() {
+                    return self.verify_unsigned(decrypted, now);
+                }
+                let plaintext = decrypted.into_plaintext();
                 match token::split(&plaintext)? {
                     Compact::Jws {
                         header,
@@ -434,25 +461,71 @@ impl Verifier {
         }
     }
 
-    /// Decrypts a JWE that must carry a nested JWT (`cty: JWT`); returns the
-    /// inner compact JWS.
-    fn decrypt_nested(&self, token: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, Rejection> {
+    fn decrypt(&self, token: &[u8]) -> Result<jwe::Decrypted, Rejection> {
         let inner = &*self.inner;
         let keys = inner.decryption.as_deref().ok_or(Rejection::EncryptedToken)?;
-        // The token was split into five parts from bytes: it is ASCII unless
-        // malformed, and a non-UTF-8 token is malformed.
+        // A non-UTF-8 token is malformed.
         let token = std::str::from_utf8(token).map_err(|_| Rejection::Malformed)?;
-        let decrypted = jwe::decrypt(token, keys, &inner.decrypt_options).map_err(|e| match e {
+        jwe::decrypt(token, keys, &inner.decrypt_options).map_err(|e| match e {
             jwe::JweError::Malformed => Rejection::Malformed,
             jwe::JweError::Unsupported => Rejection::AlgorithmNotAllowed,
             _ => Rejection::Undecryptable,
-        })?;
-        // Claims encrypted but not signed are refused: the inner JWS is what
-        // proves the issuer.
+        })
+    }
+
+    /// Decrypts a JWE that must carry a nested JWT (`cty: JWT`); returns the
+    /// inner compact JWS.
+    fn decrypt_nested(&self, token: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, Rejection> {
+        let decrypted = self.decrypt(token)?;
         if !decrypted.is_nested_jwt() {
             return Err(Rejection::UnsignedClaims);
         }
         Ok(decrypted.into_plaintext())
+    }
+
+    /// Claims encrypted into a JWE without a signature: refused unless the
+    /// policy accepts them for this key management algorithm.
+    fn verify_unsigned(
+        &self,
+        decrypted: jwe::Decrypted,
+        now: i64,
+    ) -> Result<(Verified, usize), Option<Rejection>> {
+        let inner = &*self.inner;
+        let symmetric = matches!(
+            decrypted.alg(),
+            jwe::KeyManagement::Dir
+                | jwe::KeyManagement::A128Kw
+                | jwe::KeyManagement::A192Kw
+                | jwe::KeyManagement::A256Kw
+                | jwe::KeyManagement::A128GcmKw
+                | jwe::KeyManagement::A192GcmKw
+                | jwe::KeyManagement::A256GcmKw
+        );
+        let accepted = match inner.unsigned_claims {
+            UnsignedClaims::Refuse => false,
+            UnsignedClaims::SymmetricKeys => symmetric,
+            UnsignedClaims::AnyKey => true,
+        };
+        if !accepted {
+            return Err(Some(Rejection::UnsignedClaims));
+        }
+        let json = decrypted.plaintext();
+        if json.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) != Some(&b'{') {
+            return Err(Some(Rejection::Malformed));
+        }
+        let map: Map<String, Value> = serde_json::from_slice(json).map_err(|_| Rejection::Malformed)?;
+        let issuer = self.select_issuer(&map)?;
+        let entry = &inner.issuers[issuer];
+        let claims = Claims::new(map);
+        self.validate(&claims, entry, now)?;
+        let info = TokenInfo::new(
+            decrypted.alg().name(),
+            decrypted.kid().map(Arc::from),
+            entry.iss.clone(),
+            claims.exp(),
+            true,
+        );
+        Ok((Verified { claims, info }, issuer))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -604,6 +677,7 @@ pub struct VerifierBuilder {
     decryption: Option<Arc<DecryptionKeySet>>,
     decrypt_options: DecryptOptions,
     require_encryption: bool,
+    unsigned_claims: UnsignedClaims,
 }
 
 impl Default for VerifierBuilder {
@@ -623,6 +697,7 @@ impl Default for VerifierBuilder {
             decryption: None,
             decrypt_options: DecryptOptions::default(),
             require_encryption: false,
+            unsigned_claims: UnsignedClaims::Refuse,
         }
     }
 }
@@ -743,6 +818,13 @@ impl VerifierBuilder {
         self
     }
 
+    /// Whether claims encrypted directly into a JWE, without a nested
+    /// signature, are accepted (default [`UnsignedClaims::Refuse`]).
+    pub fn unsigned_claims(mut self, policy: UnsignedClaims) -> Self {
+        self.unsigned_claims = policy;
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Verifier, ConfigError> {
         match &self.decryption {
@@ -801,6 +883,7 @@ impl VerifierBuilder {
                 decryption: self.decryption,
                 decrypt_options: self.decrypt_options,
                 require_encryption: self.require_encryption,
+                unsigned_claims: self.unsigned_claims,
             }),
         })
     }
