@@ -66,6 +66,7 @@ mod axum;
 mod body;
 mod cache;
 mod extract;
+pub mod jwe;
 #[cfg(feature = "jwks-http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-http")))]
 pub mod jwks;
@@ -81,6 +82,10 @@ pub use alg::{AlgSet, Algorithm, alg_name, parse_alg};
 pub use axum::{AuthRejection, TypedClaims, VerifiedClaims};
 pub use body::JwtBody;
 pub use extract::TokenSource;
+pub use jwe::{
+    ContentEncryption, DecryptOptions, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, JweError,
+    KeyManagement,
+};
 pub use key::{Key, KeyError, KeySet, MAX_JWKS_LEN, MAX_KEYS, MAX_TRIED};
 pub use layer::JwtLayer;
 pub use rejection::{BearerError, Rejection};
@@ -88,6 +93,6 @@ pub use response::{DefaultRejection, OnRejection, RequestKind, challenge, grpc_r
 pub use shroud_core;
 pub use shroud_core::{Claims, TokenInfo};
 pub use verifier::{
-    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, Verified, Verifier,
-    VerifierBuilder,
+    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, UnsignedClaims, Verified,
+    Verifier, VerifierBuilder,
 };
