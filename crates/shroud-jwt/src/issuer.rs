@@ -131,6 +131,8 @@ struct Inner {
     jti: bool,
     iss: Option<String>,
     aud: Option<Value>,
+    /// `"iss":"..","aud":..,` serialized once.
+    fixed_claims: Vec<u8>,
     transforms: Vec<Arc<dyn ClaimsTransform>>,
     clock: Option<Clock>,
     typ: String,
@@ -260,30 +262,21 @@ impl Issuer {
         }
         let now = self.now()?;
         let exp = now.checked_add(inner.lifetime).ok_or(MintError::Clock)?;
-        if let Some(iss) = &inner.iss {
-            claims.insert("iss".into(), Value::String(iss.clone()));
-        }
-        if let Some(aud) = &inner.aud {
-            claims.insert("aud".into(), aud.clone());
-        }
-        claims.insert("iat".into(), now.into());
-        if inner.not_before {
-            claims.insert("nbf".into(), now.into());
-        }
-        claims.insert("exp".into(), exp.into());
-        if inner.jti {
-            let mut id = [0u8; 16];
-            aws_lc_rs::rand::fill(&mut id).map_err(|_| MintError::Random)?;
-            claims.insert("jti".into(), Value::String(URL_SAFE_NO_PAD.encode(id)));
-        }
-        // The serialized claims may hold personal data: wipe the buffer.
-        let payload =
-            zeroize::Zeroizing::new(serde_json::to_vec(&claims).map_err(|_| MintError::NotAnObject)?);
+        // The caller's claims, then the issuer's, written straight after
+        // them: no claim of the issuer's is in the map (checked above).
+        let mut payload = Vec::with_capacity(256);
+        serde_json::to_writer(&mut payload, &claims).map_err(|_| MintError::NotAnObject)?;
         drop(claims);
+        payload.pop(); // the closing brace
+        if payload.len() > 1 {
+            payload.push(b',');
+        }
+        payload.extend_from_slice(&inner.fixed_claims);
+        write_claims(&mut payload, now, exp, inner.not_before, inner.jti)?;
         let mut token =
             String::with_capacity(inner.header_prefix.len() + payload.len().div_ceil(3) * 4 + 1 + 700);
         token.push_str(&inner.header_prefix);
-        URL_SAFE_NO_PAD.encode_string(&*payload, &mut token);
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
         let signature = inner.key.sign(token.as_bytes()).ok_or(MintError::Crypto)?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
@@ -299,6 +292,62 @@ impl Issuer {
     pub fn typ(&self) -> &str {
         &self.inner.typ
     }
+}
+
+/// 128 random bits for a `jti`.
+///
+/// A call to the system generator costs about as much as signing an HS256
+/// token, so each thread draws 64 ids at once and hands them out, wiping
+/// each as it goes. (The pool lives in thread-local memory: a process that
+/// forks after minting would hand out the rest of the pool in both
+/// processes; the ids stay random, but a replay cache would see them
+/// twice.)
+fn jti_bytes() -> Result<[u8; 16], MintError> {
+    use std::cell::RefCell;
+    const IDS: usize = 64;
+    struct Pool {
+        bytes: [u8; 16 * IDS],
+        next: usize,
+    }
+    thread_local! {
+        static POOL: RefCell<Pool> = const { RefCell::new(Pool { bytes: [0; 16 * IDS], next: IDS }) };
+    }
+    POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        if pool.next == IDS {
+            aws_lc_rs::rand::fill(&mut pool.bytes).map_err(|_| MintError::Random)?;
+            pool.next = 0;
+        }
+        let at = pool.next * 16;
+        pool.next += 1;
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&pool.bytes[at..at + 16]);
+        pool.bytes[at..at + 16].fill(0);
+        Ok(id)
+    })
+}
+
+/// Appends `"iat":..,["nbf":..,]"exp":..[,"jti":".."]}`.
+fn write_claims(out: &mut Vec<u8>, now: i64, exp: i64, nbf: bool, jti: bool) -> Result<(), MintError> {
+    use std::io::Write as _;
+    let io = |_| MintError::Clock;
+    write!(out, "\"iat\":{now},").map_err(io)?;
+    if nbf {
+        write!(out, "\"nbf\":{now},").map_err(io)?;
+    }
+    write!(out, "\"exp\":{exp}").map_err(io)?;
+    if jti {
+        let id = jti_bytes()?;
+        let mut buf = [0u8; 22];
+        let n = URL_SAFE_NO_PAD
+            .encode_slice(id, &mut buf)
+            .map_err(|_| MintError::Random)?;
+        out.extend_from_slice(b",\"jti\":\"");
+        out.extend_from_slice(&buf[..n]);
+        out.push(b'"');
+    }
+    out.push(b'}');
+    Ok(())
 }
 
 /// Builds an [`Issuer`]; every setting is checked in
@@ -436,6 +485,15 @@ impl IssuerBuilder {
         let header = serde_json::to_vec(&header).map_err(|_| IssuerError::Invalid("header"))?;
         let mut header_prefix = URL_SAFE_NO_PAD.encode(header);
         header_prefix.push('.');
+        let mut fixed_claims = Vec::new();
+        for (name, value) in [("iss", self.iss.clone().map(Value::String)), ("aud", aud.clone())] {
+            if let Some(value) = value {
+                fixed_claims.extend_from_slice(format!("\"{name}\":").as_bytes());
+                serde_json::to_writer(&mut fixed_claims, &value)
+                    .map_err(|_| IssuerError::Invalid("claims"))?;
+                fixed_claims.push(b',');
+            }
+        }
         Ok(Issuer {
             inner: Arc::new(Inner {
                 key,
@@ -445,6 +503,7 @@ impl IssuerBuilder {
                 jti: self.jti,
                 iss: self.iss,
                 aud,
+                fixed_claims,
                 transforms: self.transforms,
                 clock: self.clock,
                 typ: self.typ,

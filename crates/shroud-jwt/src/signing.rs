@@ -7,7 +7,7 @@ use core::fmt;
 use std::sync::Arc;
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::{hmac, signature as sig};
+use aws_lc_rs::signature as sig;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{AlgorithmFamily, EncodingKey};
@@ -19,7 +19,9 @@ use crate::key::{KeyError, hmac_min_len};
 
 /// The prepared private key.
 enum Prepared {
-    Hmac(Box<hmac::Key>),
+    Hs256(Box<::hmac::Hmac<sha2::Sha256>>),
+    Hs384(Box<::hmac::Hmac<sha2::Sha384>>),
+    Hs512(Box<::hmac::Hmac<sha2::Sha512>>),
     Rsa(Box<sig::RsaKeyPair>),
     Ecdsa(Box<sig::EcdsaKeyPair>),
     Ed25519(Box<sig::Ed25519KeyPair>),
@@ -70,12 +72,9 @@ impl SigningKey {
     /// An HMAC secret for HS256, HS384 or HS512. The secret must be at least
     /// as long as the hash output (32, 48 or 64 bytes, RFC 7518 §3.2).
     pub fn hmac(secret: &[u8], alg: Algorithm) -> Result<SigningKey, KeyError> {
-        let digest = match alg {
-            Algorithm::HS256 => hmac::HMAC_SHA256,
-            Algorithm::HS384 => hmac::HMAC_SHA384,
-            Algorithm::HS512 => hmac::HMAC_SHA512,
-            _ => return Err(mismatch(alg, "oct")),
-        };
+        if family(alg) != AlgorithmFamily::Hmac {
+            return Err(mismatch(alg, "oct"));
+        }
         let min = hmac_min_len(alg);
         if secret.len() < min {
             return Err(KeyError::ShortSecret {
@@ -83,10 +82,16 @@ impl SigningKey {
                 min,
             });
         }
-        Ok(SigningKey::new(
-            alg,
-            Prepared::Hmac(Box::new(hmac::Key::new(digest, secret))),
-        ))
+        // The keyed state (pads absorbed, zeroized on drop) is cloned per
+        // token: cheaper than keying again.
+        use ::hmac::KeyInit as _;
+        let bad = |_| KeyError::Rejected("HMAC key");
+        let prepared = match alg {
+            Algorithm::HS256 => Prepared::Hs256(Box::new(::hmac::Hmac::new_from_slice(secret).map_err(bad)?)),
+            Algorithm::HS384 => Prepared::Hs384(Box::new(::hmac::Hmac::new_from_slice(secret).map_err(bad)?)),
+            _ => Prepared::Hs512(Box::new(::hmac::Hmac::new_from_slice(secret).map_err(bad)?)),
+        };
+        Ok(SigningKey::new(alg, prepared))
     }
 
     /// A private key in PEM form: PKCS#8 `PRIVATE KEY` (RSA, P-256, P-384,
@@ -283,8 +288,32 @@ impl SigningKey {
 
     /// Signs `message`; `None` only if the crypto backend fails.
     pub(crate) fn sign(&self, message: &[u8]) -> Option<Vec<u8>> {
+        use ::hmac::Mac as _;
         match &*self.prepared {
-            Prepared::Hmac(key) => Some(hmac::sign(key, message).as_ref().to_vec()),
+            Prepared::Hs256(mac) => Some(
+                (**mac)
+                    .clone()
+                    .chain_update(message)
+                    .finalize()
+                    .into_bytes()
+                    .to_vec(),
+            ),
+            Prepared::Hs384(mac) => Some(
+                (**mac)
+                    .clone()
+                    .chain_update(message)
+                    .finalize()
+                    .into_bytes()
+                    .to_vec(),
+            ),
+            Prepared::Hs512(mac) => Some(
+                (**mac)
+                    .clone()
+                    .chain_update(message)
+                    .finalize()
+                    .into_bytes()
+                    .to_vec(),
+            ),
             Prepared::Rsa(pair) => {
                 let padding: &'static dyn sig::RsaEncoding = match self.alg {
                     Algorithm::RS256 => &sig::RSA_PKCS1_SHA256,
