@@ -71,6 +71,7 @@ mod body;
 mod cache;
 mod extract;
 mod issuer;
+pub mod jwe;
 #[cfg(feature = "jwks-http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-http")))]
 pub mod jwks;
@@ -91,6 +92,10 @@ pub use issuer::{
     ClaimsTransform, DEFAULT_LIFETIME, Issuer, IssuerBuilder, IssuerError, MAX_LIFETIME, MintError,
     TransformError,
 };
+pub use jwe::{
+    ContentEncryption, DecryptOptions, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, JweError,
+    KeyManagement,
+};
 pub use key::{Key, KeyError, KeySet, MAX_JWKS_LEN, MAX_KEYS, MAX_TRIED};
 pub use layer::JwtLayer;
 pub use rejection::{BearerError, Rejection};
@@ -99,6 +104,6 @@ pub use shroud_core;
 pub use shroud_core::{Claims, TokenInfo};
 pub use signing::SigningKey;
 pub use verifier::{
-    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, Verified, Verifier,
-    VerifierBuilder,
+    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, UnsignedClaims, Verified,
+    Verifier, VerifierBuilder,
 };
