@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::alg::alg_name;
+use crate::jwe::Encrypter;
 use crate::signing::SigningKey;
 
 /// The default token lifetime.
@@ -136,9 +137,12 @@ struct Inner {
     transforms: Vec<Arc<dyn ClaimsTransform>>,
     clock: Option<Clock>,
     typ: String,
+    encrypter: Option<Encrypter>,
 }
 
-/// Mints signed tokens (compact JWS, RFC 7515) for claims.
+/// Mints signed tokens (compact JWS, RFC 7515) for claims, or signed then
+/// encrypted ones (a nested JWT: a compact JWE, RFC 7516, with `cty: "JWT"`
+/// around the JWS) when an [`Encrypter`] is configured.
 ///
 /// Every token gets `iat` (now), `exp` (now + lifetime) and, unless turned
 /// off, a random `jti` (128 bits, base64url); `nbf` (= `iat`), `iss` and
@@ -200,6 +204,13 @@ impl fmt::Debug for Issuer {
             .field("iss", &inner.iss)
             .field("lifetime", &inner.lifetime)
             .field("transforms", &inner.transforms.len())
+            .field(
+                "encryption",
+                &inner
+                    .encrypter
+                    .as_ref()
+                    .map(|e| (e.alg().map(|a| a.name()), e.enc().name())),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -280,7 +291,16 @@ impl Issuer {
         let signature = inner.key.sign(token.as_bytes()).ok_or(MintError::Crypto)?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
-        Ok(token)
+        match &inner.encrypter {
+            None => Ok(token),
+            Some(encrypter) => {
+                // The inner JWS is the plaintext: wiped once encrypted.
+                let jws = zeroize::Zeroizing::new(token);
+                encrypter
+                    .encrypt(jws.as_bytes(), Some("JWT"))
+                    .map_err(|_| MintError::Crypto)
+            }
+        }
     }
 
     /// The signing algorithm.
@@ -288,9 +308,14 @@ impl Issuer {
         self.inner.key.algorithm()
     }
 
-    /// The `typ` header value.
+    /// The `typ` header value (of the JWS).
     pub fn typ(&self) -> &str {
         &self.inner.typ
+    }
+
+    /// Whether tokens are encrypted (nested JWTs).
+    pub fn is_encrypted(&self) -> bool {
+        self.inner.encrypter.is_some()
     }
 }
 
@@ -363,6 +388,7 @@ pub struct IssuerBuilder {
     transforms: Vec<Arc<dyn ClaimsTransform>>,
     clock: Option<Clock>,
     typ: String,
+    encrypter: Option<Encrypter>,
 }
 
 impl Default for IssuerBuilder {
@@ -377,6 +403,7 @@ impl Default for IssuerBuilder {
             transforms: Vec::new(),
             clock: None,
             typ: "JWT".to_owned(),
+            encrypter: None,
         }
     }
 }
@@ -435,6 +462,16 @@ impl IssuerBuilder {
         self
     }
 
+    /// Encrypts every signed token to the recipient of `encrypter` (its key
+    /// with `alg` and `kid`, and its content encryption `enc`): the tokens
+    /// become nested JWTs, a compact JWE with `cty: "JWT"` whose plaintext is
+    /// the JWS. The encrypter is tried once at [`build`](Self::build), so a
+    /// key that does not fit its algorithm or `enc` is refused there.
+    pub fn encryption(mut self, encrypter: Encrypter) -> Self {
+        self.encrypter = Some(encrypter);
+        self
+    }
+
     /// Adds a claims transform, run in the order added.
     pub fn transform<T: ClaimsTransform + 'static>(mut self, transform: T) -> Self {
         self.transforms.push(Arc::new(transform));
@@ -476,6 +513,18 @@ impl IssuerBuilder {
         if key.kid() == Some("") {
             return Err(IssuerError::Invalid("empty `kid`"));
         }
+        if let Some(e) = &self.encrypter {
+            if e.alg().is_none() {
+                return Err(IssuerError::Encryption(
+                    "the encryption key is bound to no key management algorithm",
+                ));
+            }
+            if e.encrypt(b"{}", Some("JWT")).is_err() {
+                return Err(IssuerError::Encryption(
+                    "the encryption key does not fit its algorithm or content encryption",
+                ));
+            }
+        }
         let mut header = Map::new();
         header.insert("alg".into(), alg_name(key.algorithm()).into());
         header.insert("typ".into(), self.typ.clone().into());
@@ -507,6 +556,7 @@ impl IssuerBuilder {
                 transforms: self.transforms,
                 clock: self.clock,
                 typ: self.typ,
+                encrypter: self.encrypter,
             }),
         })
     }

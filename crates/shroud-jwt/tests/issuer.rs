@@ -485,3 +485,252 @@ fn debug_output_holds_no_key_material() {
         assert!(!dbg.contains(&d), "{dbg}");
     }
 }
+
+mod nested {
+    use super::*;
+    use shroud_jwt::{
+        ContentEncryption, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, KeyManagement,
+    };
+
+    /// (name, encrypter, the matching decryption key)
+    fn matrix() -> Vec<(&'static str, Encrypter, DecryptionKey)> {
+        let dir = common::random(32);
+        let kw = common::random(32);
+        let (rsa_private, rsa_public) = common::rsa_enc_jwk("rsa-enc");
+        let (p256_private, p256_public) = common::ecdh_jwk("P-256", "p256-enc");
+        let (x_private, x_public) = common::ecdh_jwk("X25519", "x25519-enc");
+        let pair = |private: &Value, public: &Value, alg: KeyManagement| {
+            (
+                EncryptionKey::from_jwk(public).unwrap().with_alg(alg).unwrap(),
+                DecryptionKey::from_jwk(private).unwrap_or_else(|_| {
+                    let mut p = private.clone();
+                    p["alg"] = json!(alg.name());
+                    DecryptionKey::from_jwk(&p).unwrap()
+                }),
+            )
+        };
+        let (rsa_e, rsa_d) = pair(&rsa_private, &rsa_public, KeyManagement::RsaOaep256);
+        let (p_e, p_d) = pair(&p256_private, &p256_public, KeyManagement::EcdhEsA256Kw);
+        let (x_e, x_d) = pair(&x_private, &x_public, KeyManagement::EcdhEsA256Kw);
+        vec![
+            (
+                "dir+A256GCM",
+                Encrypter::new(
+                    EncryptionKey::symmetric(&dir, KeyManagement::Dir)
+                        .unwrap()
+                        .with_kid("dir-1"),
+                    ContentEncryption::A256Gcm,
+                ),
+                DecryptionKey::symmetric(&dir, KeyManagement::Dir)
+                    .unwrap()
+                    .with_kid("dir-1"),
+            ),
+            (
+                "A256KW+A128CBC-HS256",
+                Encrypter::new(
+                    EncryptionKey::symmetric(&kw, KeyManagement::A256Kw)
+                        .unwrap()
+                        .with_kid("kw-1"),
+                    ContentEncryption::A128CbcHs256,
+                ),
+                DecryptionKey::symmetric(&kw, KeyManagement::A256Kw)
+                    .unwrap()
+                    .with_kid("kw-1"),
+            ),
+            (
+                "RSA-OAEP-256+A256GCM",
+                Encrypter::new(rsa_e, ContentEncryption::A256Gcm),
+                rsa_d,
+            ),
+            (
+                "ECDH-ES+A256KW P-256",
+                Encrypter::new(p_e, ContentEncryption::A256Gcm),
+                p_d,
+            ),
+            (
+                "ECDH-ES+A256KW X25519",
+                Encrypter::new(x_e, ContentEncryption::A256Gcm),
+                x_d,
+            ),
+        ]
+    }
+
+    fn jwe_header(token: &str) -> Value {
+        let h = token.split('.').next().unwrap();
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn nested_tokens_round_trip_for_every_key_management() {
+        for (name, encrypter, decryption) in matrix() {
+            let (alg, enc) = (encrypter.alg().unwrap(), encrypter.enc());
+            let issuer = hs_issuer().encryption(encrypter).build().unwrap();
+            assert!(issuer.is_encrypted());
+            let token = issuer
+                .mint(&json!({"sub": "secret-user", "email": "jane@example.com"}))
+                .unwrap();
+            assert_eq!(token.split('.').count(), 5, "{name}");
+            assert!(!token.contains("secret-user"));
+            let header = jwe_header(&token);
+            assert_eq!(header["alg"], alg.name(), "{name}");
+            assert_eq!(header["enc"], enc.name(), "{name}");
+            assert_eq!(header["cty"], "JWT", "{name}");
+
+            let keys = DecryptionKeySet::new([decryption]);
+            let verifier = Verifier::builder()
+                .issuer(TrustedIssuer::new(ISS).key(Key::hmac(SECRET, Algorithm::HS256).unwrap()))
+                .audience("api")
+                .decryption_keys(keys)
+                .require_encryption(true)
+                .build()
+                .unwrap();
+            let verified = verifier
+                .verify(&token)
+                .unwrap_or_else(|r| panic!("{name}: {r:?}"));
+            assert!(verified.info.encrypted, "{name}");
+            assert_eq!(
+                verified.info.kid.as_deref(),
+                Some("hs"),
+                "{name}: the inner JWS key"
+            );
+            assert_eq!(verified.claims.get_str("email"), Some("jane@example.com"));
+
+            // Without decryption keys the verifier refuses it.
+            assert_eq!(
+                verifier_without_keys().verify(&token).unwrap_err(),
+                Rejection::EncryptedToken
+            );
+        }
+    }
+
+    fn verifier_without_keys() -> Verifier {
+        verifier(Key::hmac(SECRET, Algorithm::HS256).unwrap())
+    }
+
+    #[test]
+    fn wrong_keys_expired_and_plain_tokens_are_refused() {
+        let (encrypters, keys): (Vec<Encrypter>, Vec<DecryptionKey>) =
+            matrix().into_iter().map(|(_, e, d)| (e, d)).unzip();
+        let keys = DecryptionKeySet::new(keys);
+        let verifier = Verifier::builder()
+            .issuer(TrustedIssuer::new(ISS).key(Key::hmac(SECRET, Algorithm::HS256).unwrap()))
+            .audience("api")
+            .decryption_keys(keys)
+            .require_encryption(true)
+            .build()
+            .unwrap();
+        // Encrypted to a key the verifier does not hold.
+        let stranger = Encrypter::new(
+            EncryptionKey::symmetric(&common::random(32), KeyManagement::Dir).unwrap(),
+            ContentEncryption::A256Gcm,
+        );
+        let token = hs_issuer()
+            .encryption(stranger)
+            .build()
+            .unwrap()
+            .mint(&json!({}))
+            .unwrap();
+        assert_eq!(verifier.verify(&token).unwrap_err(), Rejection::Undecryptable);
+        // Decrypts, but the inner JWS is signed with another key.
+        let enc = encrypters[0].clone();
+        let other_signer = Issuer::builder()
+            .signing_key(SigningKey::hmac(b"another-secret-of-32-bytes-min!!", Algorithm::HS256).unwrap())
+            .issuer(ISS)
+            .audience("api")
+            .encryption(enc.clone())
+            .build()
+            .unwrap();
+        assert_eq!(
+            verifier
+                .verify(&other_signer.mint(&json!({})).unwrap())
+                .unwrap_err(),
+            Rejection::BadSignature
+        );
+        // Expired.
+        let old = hs_issuer()
+            .encryption(enc)
+            .clock(|| now() - 7200)
+            .lifetime(Duration::from_secs(60))
+            .build()
+            .unwrap();
+        assert_eq!(
+            verifier.verify(&old.mint(&json!({})).unwrap()).unwrap_err(),
+            Rejection::Expired
+        );
+        // A plain JWS where encryption is required.
+        let plain = hs_issuer().build().unwrap().mint(&json!({})).unwrap();
+        assert_eq!(
+            verifier.verify(&plain).unwrap_err(),
+            Rejection::EncryptionRequired
+        );
+    }
+
+    #[test]
+    fn unusable_encryption_is_refused_at_build_time() {
+        // A public key bound to no algorithm.
+        let (_, public) = common::ecdh_jwk("P-256", "e");
+        let unbound = Encrypter::new(
+            EncryptionKey::from_jwk(&public).unwrap(),
+            ContentEncryption::A256Gcm,
+        );
+        assert!(matches!(
+            hs_issuer().encryption(unbound).build(),
+            Err(IssuerError::Encryption(_))
+        ));
+        // A `dir` key whose length does not fit `enc` (32 bytes for A128GCM).
+        let wrong_len = Encrypter::new(
+            EncryptionKey::symmetric(&[1u8; 32], KeyManagement::Dir).unwrap(),
+            ContentEncryption::A128Gcm,
+        );
+        assert!(matches!(
+            hs_issuer().encryption(wrong_len).build(),
+            Err(IssuerError::Encryption(_))
+        ));
+        // Key type and algorithm that do not fit are refused by the key itself.
+        assert!(
+            EncryptionKey::from_jwk(&public)
+                .unwrap()
+                .with_alg(KeyManagement::RsaOaep256)
+                .is_err()
+        );
+        assert!(EncryptionKey::symmetric(&[1u8; 16], KeyManagement::A256Kw).is_err());
+    }
+
+    #[tokio::test]
+    async fn nested_tokens_pass_the_jwt_layer() {
+        let (name, enc, dec) = matrix().into_iter().nth(3).unwrap();
+        let issuer = hs_issuer().encryption(enc).build().unwrap();
+        let verifier = Verifier::builder()
+            .issuer(TrustedIssuer::new(ISS).key(Key::hmac(SECRET, Algorithm::HS256).unwrap()))
+            .audience("api")
+            .decryption_keys(DecryptionKeySet::new([dec]))
+            .build()
+            .unwrap();
+        let svc = ServiceBuilder::new().layer(JwtLayer::new(verifier)).service_fn(
+            |req: Request<String>| async move {
+                let info = req.extensions().get::<shroud_jwt::TokenInfo>().cloned();
+                let sub = req
+                    .extensions()
+                    .get::<Claims>()
+                    .and_then(|c| c.sub())
+                    .unwrap_or("")
+                    .to_owned();
+                Ok::<_, std::convert::Infallible>(http::Response::new(format!(
+                    "{sub} {}",
+                    info.is_some_and(|i| i.encrypted)
+                )))
+            },
+        );
+        let req = Request::builder()
+            .header(
+                "authorization",
+                format!("Bearer {}", issuer.mint(&json!({"sub": "n"})).unwrap()),
+            )
+            .body(String::new())
+            .unwrap();
+        let res = svc.oneshot(req).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{name}");
+        use http_body_util::BodyExt as _;
+        assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "n true");
+    }
+}

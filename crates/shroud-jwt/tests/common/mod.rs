@@ -228,3 +228,49 @@ impl Signer {
         )
     }
 }
+
+/// A fresh ECDH key pair as (private JWK, public JWK): `crv` is `P-256` or
+/// `X25519`.
+pub fn ecdh_jwk(crv: &str, kid: &str) -> (Value, Value) {
+    use aws_lc_rs::agreement::{ECDH_P256, PrivateKey, X25519};
+    use aws_lc_rs::encoding::{AsBigEndian, Curve25519SeedBin, EcPrivateKeyBin};
+    match crv {
+        "P-256" => {
+            let k = PrivateKey::generate(&ECDH_P256).unwrap();
+            let d: EcPrivateKeyBin<'_> = k.as_be_bytes().unwrap();
+            let p = k.compute_public_key().unwrap();
+            let p = p.as_ref();
+            let public =
+                json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": b64(&p[1..33]), "y": b64(&p[33..65])});
+            let mut private = public.clone();
+            private["d"] = json!(b64(d.as_ref()));
+            (private, public)
+        }
+        "X25519" => {
+            let k = PrivateKey::generate(&X25519).unwrap();
+            let d: Curve25519SeedBin<'_> = k.as_be_bytes().unwrap();
+            let p = k.compute_public_key().unwrap();
+            let public = json!({"kty": "OKP", "crv": "X25519", "kid": kid, "x": b64(p.as_ref())});
+            let mut private = public.clone();
+            private["d"] = json!(b64(d.as_ref()));
+            (private, public)
+        }
+        other => panic!("no ECDH curve {other}"),
+    }
+}
+
+/// The RSA key of [`rsa2`] as an encryption key pair (private JWK, public
+/// JWK), without `use`.
+pub fn rsa_enc_jwk(kid: &str) -> (Value, Value) {
+    let private = rsa2().private_jwk(kid);
+    let mut public = rsa2().jwk(kid);
+    public.as_object_mut().unwrap().remove("use");
+    (private, public)
+}
+
+/// `n` random bytes.
+pub fn random(n: usize) -> Vec<u8> {
+    let mut k = vec![0u8; n];
+    aws_lc_rs::rand::fill(&mut k).unwrap();
+    k
+}
