@@ -181,3 +181,61 @@ fn the_policy_keeps_its_hands_off_issuer_claims_and_typed_input_works() {
     let err = issuer().mint(&json!({"sub": "x", "exp": 1})).unwrap_err();
     assert_eq!(err, shroud_jwt::MintError::ReservedClaim("exp"));
 }
+
+#[test]
+fn minted_nested_jwe_holds_no_raw_pii_outside_or_inside() {
+    use shroud_jwt::jwe::{self, DecryptOptions};
+    use shroud_jwt::{
+        ContentEncryption, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, KeyManagement,
+    };
+
+    let cek = [0x5au8; 32];
+    let issuer = Issuer::builder()
+        .signing_key(
+            SigningKey::hmac(SECRET, Algorithm::HS256)
+                .unwrap()
+                .with_kid("mint-1"),
+        )
+        .issuer("https://id.example")
+        .audience("api")
+        .anonymize_with(policy())
+        .encryption(Encrypter::new(
+            EncryptionKey::symmetric(&cek, KeyManagement::Dir)
+                .unwrap()
+                .with_kid("enc-1"),
+            ContentEncryption::A256Gcm,
+        ))
+        .build()
+        .unwrap();
+    let token = issuer.mint(&raw_claims()).unwrap();
+    let outer = decoded_segments(&token);
+    assert_eq!(outer.len(), 5, "compact JWE");
+    assert_no_pii(&token, &outer);
+    let header: Value = serde_json::from_str(&outer[0]).unwrap();
+    assert_eq!(
+        header,
+        json!({"alg": "dir", "enc": "A256GCM", "kid": "enc-1", "cty": "JWT"})
+    );
+
+    // Decrypt, then decode every segment of the inner JWS.
+    let keys = DecryptionKeySet::new([DecryptionKey::symmetric(&cek, KeyManagement::Dir).unwrap()]);
+    let decrypted = jwe::decrypt(&token, &keys, &DecryptOptions::default()).unwrap();
+    let inner = std::str::from_utf8(decrypted.plaintext()).unwrap().to_owned();
+    let segments = decoded_segments(&inner);
+    assert_eq!(segments.len(), 3, "a signed JWT inside");
+    assert_no_pii(&inner, &segments);
+    let payload: Value = serde_json::from_str(&segments[1]).unwrap();
+    check_payload(&payload, &policy());
+
+    // shroud's verifier decrypts, verifies the inner signature and agrees.
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").key(Key::hmac(SECRET, Algorithm::HS256).unwrap()))
+        .audience("api")
+        .decryption_keys(keys)
+        .require_encryption(true)
+        .build()
+        .unwrap();
+    let verified = verifier.verify(&token).unwrap();
+    assert!(verified.info.encrypted);
+    assert_eq!(verified.claims.get("sub"), Some(&payload["sub"]));
+}
