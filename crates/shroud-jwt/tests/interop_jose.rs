@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 
 use common::now;
 use serde_json::{Map, Value, json};
-use shroud_jwt::{Algorithm, Claims, Issuer, JwtLayer, Key, Rejection, SigningKey, TrustedIssuer, Verifier};
+use shroud_jwt::{
+    Algorithm, Claims, ContentEncryption, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, Issuer,
+    JwtLayer, Key, KeyManagement, Rejection, SigningKey, TrustedIssuer, Verifier,
+};
 use tower::{ServiceBuilder, ServiceExt};
 
 const ISS: &str = "https://id.example";
@@ -147,9 +150,7 @@ struct Sig {
 }
 
 fn random_secret() -> Vec<u8> {
-    let mut k = vec![0u8; 32];
-    aws_lc_rs::rand::fill(&mut k).unwrap();
-    k
+    common::random(32)
 }
 
 fn signing_matrix() -> Vec<Sig> {
@@ -359,5 +360,213 @@ async fn jws_minted_by_shroud_verify_in_jose() {
             verified[&format!("{}-wrong-iss", sig.name)]["error"],
             "ERR_JWT_CLAIM_VALIDATION_FAILED"
         );
+    }
+}
+
+/// One encryption configuration of the matrix: the recipient's keys as
+/// JWKs (private for decryption, public for encryption).
+struct Enc {
+    name: &'static str,
+    alg: KeyManagement,
+    enc: ContentEncryption,
+    private: Value,
+    public: Value,
+}
+
+fn encryption_matrix() -> Vec<Enc> {
+    let oct = |n: usize| json!({"kty": "oct", "k": common::b64(common::random(n))});
+    let (rsa_private, rsa_public) = common::rsa_enc_jwk("rsa-enc");
+    let (p_private, p_public) = common::ecdh_jwk("P-256", "p256-enc");
+    let (x_private, x_public) = common::ecdh_jwk("X25519", "x25519-enc");
+    let dir = oct(32);
+    let kw = oct(32);
+    vec![
+        Enc {
+            name: "dir+A256GCM",
+            alg: KeyManagement::Dir,
+            enc: ContentEncryption::A256Gcm,
+            private: dir.clone(),
+            public: dir,
+        },
+        Enc {
+            name: "A256KW+A128CBC-HS256",
+            alg: KeyManagement::A256Kw,
+            enc: ContentEncryption::A128CbcHs256,
+            private: kw.clone(),
+            public: kw,
+        },
+        Enc {
+            name: "RSA-OAEP-256+A256GCM",
+            alg: KeyManagement::RsaOaep256,
+            enc: ContentEncryption::A256Gcm,
+            private: rsa_private,
+            public: rsa_public,
+        },
+        Enc {
+            name: "ECDH-ES+A256KW(P-256)+A256GCM",
+            alg: KeyManagement::EcdhEsA256Kw,
+            enc: ContentEncryption::A256Gcm,
+            private: p_private,
+            public: p_public,
+        },
+        Enc {
+            name: "ECDH-ES+A256KW(X25519)+A256GCM",
+            alg: KeyManagement::EcdhEsA256Kw,
+            enc: ContentEncryption::A256Gcm,
+            private: x_private,
+            public: x_public,
+        },
+    ]
+}
+
+impl Enc {
+    fn kid(&self) -> String {
+        format!("kid-{}", self.name)
+    }
+
+    fn with_alg(&self, jwk: &Value) -> Value {
+        let mut jwk = jwk.clone();
+        jwk["alg"] = json!(self.alg.name());
+        jwk["kid"] = json!(self.kid());
+        jwk
+    }
+
+    fn decryption_key(&self) -> DecryptionKey {
+        DecryptionKey::from_jwk(&self.with_alg(&self.private)).unwrap()
+    }
+
+    fn encrypter(&self) -> Encrypter {
+        Encrypter::new(
+            EncryptionKey::from_jwk(&self.with_alg(&self.public)).unwrap(),
+            self.enc,
+        )
+    }
+
+    fn verifier(&self, sig: &Sig) -> Verifier {
+        Verifier::builder()
+            .issuer(TrustedIssuer::new(ISS).key(Key::from_jwk(&sig.public).unwrap()))
+            .audience(AUD)
+            .decryption_keys(DecryptionKeySet::new([self.decryption_key()]))
+            .require_encryption(true)
+            .build()
+            .unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_jwe_minted_by_jose_verify_in_shroud() {
+    let sigs = signing_matrix();
+    let encs = encryption_matrix();
+    let mut mint = Vec::new();
+    for (i, e) in encs.iter().enumerate() {
+        let sig = &sigs[i % sigs.len()];
+        let mut claims = custom_claims();
+        claims.insert("iss".into(), json!(ISS));
+        claims.insert("aud".into(), json!(AUD));
+        claims.insert("iat".into(), json!(now()));
+        claims.insert("exp".into(), json!(now() + LIFETIME));
+        mint.push(json!({"id": e.name, "alg": sig.name, "key": sig.private, "kid": sig.name, "claims": claims,
+                         "encrypt": {"alg": e.alg.name(), "enc": e.enc.name(), "key": e.public, "kid": e.kid()}}));
+    }
+    let answer = tokio::task::spawn_blocking(move || jose(&json!({"mint": mint})))
+        .await
+        .unwrap();
+    let minted = answer["minted"].as_object().unwrap();
+    for (i, e) in encs.iter().enumerate() {
+        let sig = &sigs[i % sigs.len()];
+        let token = minted[e.name].as_str().unwrap();
+        assert_eq!(token.split('.').count(), 5, "{}", e.name);
+        let verified = e
+            .verifier(sig)
+            .verify(token)
+            .unwrap_or_else(|r| panic!("{} / {}: jose token refused: {r:?}", e.name, sig.name));
+        assert!(verified.info.encrypted, "{}", e.name);
+        assert_eq!(verified.info.alg, sig.name, "{}", e.name);
+        check_claims(verified.claims.as_map(), e.name);
+        assert_eq!(
+            through_layer(e.verifier(sig), token).await.as_deref(),
+            Some("user-1"),
+            "{}",
+            e.name
+        );
+        // Another recipient's keys cannot open it.
+        let other = &encs[(i + 1) % encs.len()];
+        let wrong = Verifier::builder()
+            .issuer(TrustedIssuer::new(ISS).key(Key::from_jwk(&sig.public).unwrap()))
+            .audience(AUD)
+            .decryption_keys(DecryptionKeySet::new([other.decryption_key()]))
+            .build()
+            .unwrap();
+        assert_eq!(
+            wrong.verify(token).unwrap_err(),
+            Rejection::Undecryptable,
+            "{}",
+            e.name
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn nested_jwe_minted_by_shroud_verify_in_jose() {
+    let sigs = signing_matrix();
+    let encs = encryption_matrix();
+    let mut verify = Vec::new();
+    for (i, e) in encs.iter().enumerate() {
+        let sig = &sigs[i % sigs.len()];
+        let issuer = Issuer::builder()
+            .signing_key(
+                SigningKey::from_jwk(&sig.private, Some(sig.alg))
+                    .unwrap()
+                    .with_kid(sig.name),
+            )
+            .issuer(ISS)
+            .audience(AUD)
+            .lifetime(Duration::from_secs(LIFETIME as u64))
+            .encryption(e.encrypter())
+            .build()
+            .unwrap();
+        let token = issuer.mint_map(custom_claims()).unwrap();
+        let decrypt = json!({"alg": e.alg.name(), "enc": e.enc.name(), "key": e.private});
+        verify.push(
+            json!({"id": e.name, "token": token, "alg": sig.name, "key": sig.public,
+                           "issuer": ISS, "audience": AUD, "decrypt": decrypt}),
+        );
+        // A flipped ciphertext character: the tag check must fail in jose.
+        let parts: Vec<&str> = token.split('.').collect();
+        let mut ct = parts[3].to_owned();
+        let flipped = if &ct[2..3] == "A" { "B" } else { "A" };
+        ct.replace_range(2..3, flipped);
+        let tampered = [parts[0], parts[1], parts[2], &ct, parts[4]].join(".");
+        verify.push(
+            json!({"id": format!("{}-tampered", e.name), "token": tampered, "alg": sig.name,
+                           "key": sig.public, "issuer": ISS, "audience": AUD, "decrypt": decrypt}),
+        );
+    }
+    let answer = tokio::task::spawn_blocking(move || jose(&json!({"verify": verify})))
+        .await
+        .unwrap();
+    let verified = answer["verified"].as_object().unwrap();
+    for (i, e) in encs.iter().enumerate() {
+        let sig = &sigs[i % sigs.len()];
+        let r = &verified[e.name];
+        assert_eq!(r["ok"], true, "{}: jose refused shroud's token: {r}", e.name);
+        assert_eq!(r["outer"]["alg"], e.alg.name(), "{}", e.name);
+        assert_eq!(r["outer"]["enc"], e.enc.name(), "{}", e.name);
+        assert_eq!(r["outer"]["cty"], "JWT", "{}", e.name);
+        assert_eq!(r["outer"]["kid"], json!(e.kid()), "{}", e.name);
+        assert_eq!(
+            r["header"],
+            json!({"alg": sig.name, "typ": "JWT", "kid": sig.name}),
+            "{}",
+            e.name
+        );
+        check_claims(r["payload"].as_object().unwrap(), e.name);
+        let bad = &verified[&format!("{}-tampered", e.name)];
+        assert_eq!(
+            bad["ok"], false,
+            "{}: jose accepted a tampered token: {bad}",
+            e.name
+        );
+        assert_eq!(bad["error"], "ERR_JWE_DECRYPTION_FAILED", "{}", e.name);
     }
 }
