@@ -1,5 +1,6 @@
 //! Minting: `Issuer::mint` against a bare `jsonwebtoken::encode` of the same
-//! claims with the same key (HS256 and RS256).
+//! claims with the same key (HS256 and RS256), and a nested JWT (HS256
+//! inside `dir` + A256GCM) against the plain HS256 mint.
 //!
 //! `cargo bench -p shroud-jwt --bench issue -- --warm-up-time 1 --measurement-time 3`
 #![allow(missing_docs)]
@@ -13,7 +14,7 @@ use aws_lc_rs::signature::RsaKeyPair;
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use jsonwebtoken::{EncodingKey, Header};
 use serde_json::{Map, Value, json};
-use shroud_jwt::{Algorithm, Issuer, SigningKey};
+use shroud_jwt::{Algorithm, ContentEncryption, Encrypter, EncryptionKey, Issuer, KeyManagement, SigningKey};
 
 const SECRET: &[u8] = b"a-benchmark-secret-of-32-bytes!!";
 
@@ -95,6 +96,28 @@ fn bench(c: &mut Criterion) {
         });
         g.finish();
     }
+
+    let mut g = c.benchmark_group("issue/nested");
+    let plain = issuer(SigningKey::hmac(SECRET, Algorithm::HS256).unwrap());
+    let nested = Issuer::builder()
+        .signing_key(SigningKey::hmac(SECRET, Algorithm::HS256).unwrap().with_kid("k1"))
+        .issuer("https://id.example.com/realms/main")
+        .audience("api")
+        .encryption(Encrypter::new(
+            EncryptionKey::symmetric(&[0x42; 32], KeyManagement::Dir)
+                .unwrap()
+                .with_kid("e1"),
+            ContentEncryption::A256Gcm,
+        ))
+        .build()
+        .unwrap();
+    g.bench_function("hs256_jws", |b| {
+        b.iter_batched(claims, |m| plain.mint_map(m).unwrap(), BatchSize::SmallInput)
+    });
+    g.bench_function("hs256_in_dir_a256gcm", |b| {
+        b.iter_batched(claims, |m| nested.mint_map(m).unwrap(), BatchSize::SmallInput)
+    });
+    g.finish();
 }
 
 criterion_group!(benches, bench);
