@@ -734,3 +734,92 @@ mod nested {
         assert_eq!(res.into_body().collect().await.unwrap().to_bytes(), "n true");
     }
 }
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn json_leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<u64>().prop_map(Value::from),
+            any::<String>().prop_map(Value::from),
+        ]
+    }
+
+    fn json_value() -> impl Strategy<Value = Value> {
+        json_leaf().prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+                prop::collection::btree_map(any::<String>(), inner, 0..4)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// Any claim set either mints a token that verifies back to the
+        /// same claims, or is refused for holding a claim the issuer owns.
+        #[test]
+        fn mint_then_verify_round_trips_any_claims(
+            claims in prop::collection::btree_map(any::<String>(), json_value(), 0..8),
+        ) {
+            let issuer = hs_issuer().build().unwrap();
+            let verifier = verifier(Key::hmac(SECRET, Algorithm::HS256).unwrap());
+            let map: Map<String, Value> = claims.into_iter().collect();
+            let owned = ["exp", "iat", "jti", "iss", "aud"].into_iter().find(|n| map.contains_key(*n));
+            match issuer.mint_map(map.clone()) {
+                Err(MintError::ReservedClaim(name)) => prop_assert_eq!(Some(name), owned),
+                Err(e) => prop_assert!(false, "unexpected {e:?}"),
+                Ok(token) => {
+                    prop_assert_eq!(owned, None);
+                    // `nbf`/`sub` of a wrong type are the verifier's to refuse.
+                    if let Ok(v) = verifier.verify(&token) {
+                        for (k, val) in &map {
+                            prop_assert_eq!(v.claims.get(k), Some(val));
+                        }
+                    } else {
+                        prop_assert!(map.contains_key("nbf"));
+                    }
+                }
+            }
+        }
+
+        /// Arbitrary text as a private JWK or PEM never panics.
+        #[test]
+        fn private_key_parsers_do_not_panic(text in any::<String>(), bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = SigningKey::from_jwk_str(&text, None);
+            let _ = SigningKey::from_jwk_str(&text, Some(Algorithm::RS256));
+            for alg in [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA] {
+                let _ = SigningKey::from_pem(&bytes, alg);
+                let _ = SigningKey::from_pem(text.as_bytes(), alg);
+            }
+        }
+
+        /// JWK-shaped objects with arbitrary members are refused, not panicked on.
+        #[test]
+        fn jwk_members_of_any_size_are_refused_cleanly(
+            kty in prop::sample::select(vec!["RSA", "EC", "OKP", "oct"]),
+            crv in prop::sample::select(vec!["P-256", "P-384", "Ed25519", "X25519", ""]),
+            members in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..300), 8),
+        ) {
+            let names = ["n", "e", "d", "p", "q", "dp", "dq", "qi"];
+            let mut jwk = json!({"kty": kty, "crv": crv, "x": URL_SAFE_NO_PAD.encode(&members[0]),
+                                 "y": URL_SAFE_NO_PAD.encode(&members[1]), "k": URL_SAFE_NO_PAD.encode(&members[2])});
+            for (name, m) in names.iter().zip(&members) {
+                jwk[*name] = json!(URL_SAFE_NO_PAD.encode(m));
+            }
+            for alg in [None, Some(Algorithm::RS256), Some(Algorithm::HS256), Some(Algorithm::ES256)] {
+                if let Ok(key) = SigningKey::from_jwk(&jwk, alg) {
+                    // Only an `oct` secret of random bytes can be valid.
+                    prop_assert_eq!(kty, "oct");
+                    prop_assert_eq!(key.algorithm(), Algorithm::HS256);
+                }
+            }
+        }
+    }
+}
