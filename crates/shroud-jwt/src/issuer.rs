@@ -254,6 +254,10 @@ impl Issuer {
 
     /// Mints a token for `claims`: anything that serializes to a JSON object
     /// (a `serde_json::Map` or `Value`, or a `#[derive(Serialize)]` struct).
+    ///
+    /// Returns a compact JWS, or a compact JWE around it (a nested JWT) when
+    /// encryption is configured. [`mint_map`](Self::mint_map) skips the
+    /// conversion to a map.
     pub fn mint<T: Serialize + ?Sized>(&self, claims: &T) -> Result<String, MintError> {
         match serde_json::to_value(claims) {
             Ok(Value::Object(map)) => self.mint_map(map),
@@ -294,7 +298,9 @@ impl Issuer {
         match &inner.encrypter {
             None => Ok(token),
             Some(encrypter) => {
-                // The inner JWS is the plaintext: wiped once encrypted.
+                // The claims are confidential here: wipe the serialized
+                // claims and, once encrypted, the inner JWS.
+                zeroize::Zeroize::zeroize(&mut payload);
                 let jws = zeroize::Zeroizing::new(token);
                 encrypter
                     .encrypt(jws.as_bytes(), Some("JWT"))
