@@ -186,8 +186,7 @@ impl DecryptionKey {
 
     /// A key from a JWK as JSON text.
     pub fn from_jwk_str(jwk: &str) -> Result<Self, KeyError> {
-        let value: Zeroizing<String> = Zeroizing::new(jwk.to_owned());
-        let value: Value = serde_json::from_str(&value).map_err(|_| KeyError::Jwk("not a JSON object"))?;
+        let value: Value = serde_json::from_str(jwk).map_err(|_| KeyError::Jwk("not a JSON object"))?;
         Self::from_jwk(&value)
     }
 

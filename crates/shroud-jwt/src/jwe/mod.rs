@@ -321,6 +321,20 @@ pub fn decrypt(token: &str, keys: &DecryptionKeySet, opts: &DecryptOptions) -> R
     })
 }
 
+/// The content step alone (authenticate and decrypt already-decoded
+/// ciphertext), for benchmarks against raw `aes-gcm`. Not a stable API.
+#[doc(hidden)]
+pub fn open_content(
+    enc: ContentEncryption,
+    cek: &[u8],
+    iv: &[u8],
+    aad: &[u8],
+    ciphertext: Vec<u8>,
+    tag: &[u8],
+) -> Result<Zeroizing<Vec<u8>>, JweError> {
+    content::open(enc, cek, iv, aad, ciphertext, tag).map_err(|_| JweError::Undecryptable)
+}
+
 /// Raw DEFLATE (RFC 1951) decompression of at most `cap` bytes.
 fn inflate(data: &[u8], cap: usize) -> Result<Zeroizing<Vec<u8>>, JweError> {
     let mut out = Zeroizing::new(Vec::with_capacity(
