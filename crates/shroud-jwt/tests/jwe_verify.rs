@@ -270,3 +270,45 @@ fn cached_encrypted_tokens_keep_the_flag() {
     assert!(v.verify(&token).unwrap().info.encrypted);
     assert!(v.verify(&token).unwrap().info.encrypted);
 }
+
+/// The per-route requirement, through the layer: the typed rejection is in
+/// the response extensions.
+#[tokio::test]
+async fn route_requirement_rejection_is_typed() {
+    use http::{Request, Response, StatusCode};
+    use shroud_jwt::JwtLayer;
+    use shroud_jwt::authz::require_encryption;
+    use tower::{ServiceBuilder, ServiceExt};
+
+    let svc = ServiceBuilder::new()
+        .layer(JwtLayer::new(builder().build().unwrap()))
+        .layer(require_encryption())
+        .service_fn(|_req: Request<()>| async {
+            Ok::<_, std::convert::Infallible>(Response::new(String::new()))
+        });
+    let call = |token: String| {
+        let svc = svc.clone();
+        async move {
+            svc.oneshot(
+                Request::get("/")
+                    .header("authorization", format!("Bearer {token}"))
+                    .body(())
+                    .unwrap(),
+            )
+            .await
+            .unwrap()
+        }
+    };
+    let plain = call(hs().token("hs", &claims())).await;
+    assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        plain.extensions().get::<Rejection>(),
+        Some(&Rejection::EncryptionRequired)
+    );
+    assert_eq!(call(nested(&dir())).await.status(), StatusCode::OK);
+    let bad = call(nested(&kw(Some("kw-1"), &[9; 32]))).await;
+    assert_eq!(
+        bad.extensions().get::<Rejection>(),
+        Some(&Rejection::Undecryptable)
+    );
+}

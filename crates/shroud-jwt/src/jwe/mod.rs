@@ -238,7 +238,11 @@ fn decode_exact<const N: usize>(seg: &[u8], len: usize) -> Result<([u8; N], usiz
 /// Decrypts a compact JWE with `keys`.
 ///
 /// The header must name a supported `alg` and `enc`, no `crit`, and `zip`
-/// only when `opts` enables it. The keys tried are those bound to the
+/// only when `opts` enables it. The header (at most [`MAX_HEADER_LEN`]),
+/// IV, tag and encrypted key (at most [`MAX_ENCRYPTED_KEY`]) are checked
+/// before they are decoded; the ciphertext is decoded once into a buffer of
+/// its own size, so the caller caps the token length (the
+/// [`Verifier`](crate::Verifier) does, with its `max_token_len`). The keys tried are those bound to the
 /// token's `alg`, selected by `kid` (see [`DecryptionKeySet`]).
 ///
 /// ```
