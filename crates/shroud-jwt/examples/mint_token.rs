@@ -2,9 +2,9 @@
 //! or with `--encrypt` a nested JWT encrypted with `dir` + A256GCM.
 //!
 //! ```text
-//! cargo run -p shroud-jwt --example issue_token                       # a fresh ES256 key
-//! cargo run -p shroud-jwt --example issue_token -- --encrypt
-//! cargo run -p shroud-jwt --example issue_token -- --pem key.pem      # your PKCS#8 P-256 key
+//! cargo run -p shroud-jwt --example mint_token                       # a fresh ES256 key
+//! cargo run -p shroud-jwt --example mint_token -- --encrypt
+//! cargo run -p shroud-jwt --example mint_token -- --pem key.pem      # your PKCS#8 P-256 key
 //! ```
 //!
 //! Prints the token and the verified claims.
