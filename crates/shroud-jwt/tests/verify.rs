@@ -29,14 +29,16 @@ fn all_keys() -> KeySet {
 fn every_algorithm_verifies_and_fills_token_info() {
     let v = verifier_with(all_keys());
     for (signer, kid) in [(&hs(), "hs"), (rsa(), "rs"), (ec(), "es"), (ed(), "ed")] {
-        let t = signer.token(kid, &claims());
+        // One claim set: `claims()` reads the clock, which may tick between calls.
+        let claims = claims();
+        let t = signer.token(kid, &claims);
         let ok = v.verify(&t).unwrap_or_else(|e| panic!("{kid}: {e:?}"));
         assert_eq!(ok.claims.sub(), Some("user-1"));
         assert_eq!(ok.info.alg, signer.alg());
         assert_eq!(ok.info.kid.as_deref(), Some(kid));
         assert_eq!(ok.info.issuer.as_deref(), Some(ISS));
         assert!(!ok.info.encrypted);
-        assert_eq!(ok.info.expires_at, claims()["exp"].as_i64());
+        assert_eq!(ok.info.expires_at, claims["exp"].as_i64());
     }
 }
 
