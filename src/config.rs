@@ -533,6 +533,7 @@ fn scrub(message: &str) -> String {
     out
 }
 
+#[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
 impl JwksConfig {
     pub(crate) fn ttl(&self) -> Duration {
         Duration::from_secs(self.ttl_secs)
