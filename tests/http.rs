@@ -8,13 +8,12 @@ mod common;
 mod app;
 
 use axum::routing::get as route_get;
-use common::{Capture, assert_no_pii, config_with, demo, get, serve_axum};
+use common::{assert_no_pii, config_with, demo, get, serve_axum};
 use http::StatusCode;
 use serde_json::Value;
 use shroud::Stack;
 use shroud::anon::AnonymizedClaims;
 use shroud::core::Claims;
-use tracing_subscriber::prelude::*;
 
 /// The example API, plus a route reporting what a handler can see of the
 /// caller's claims, behind the stack of the default config.
@@ -212,17 +211,8 @@ async fn server_sent_events_are_redacted() {
     );
 }
 
-#[tokio::test(flavor = "current_thread")]
+#[tokio::test]
 async fn logs_hold_no_pii_and_no_token() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::registry().with(shroud::trace::RedactingLayer::new(
-        tracing_subscriber::fmt::layer()
-            .json()
-            .with_writer(capture.clone())
-            .with_ansi(false),
-    ));
-    let _guard = tracing::subscriber::set_default(subscriber);
-
     let (addr, key) = start().await;
     let tok = token(&key);
     // A handler that logs a raw email (`/users/{id}`), refusals, a stream.
@@ -239,7 +229,7 @@ async fn logs_hold_no_pii_and_no_token() {
     );
     assert_eq!(get(addr, "/export", Some(&tok)).await.status, StatusCode::OK);
 
-    let logs = capture.text();
+    let logs = common::logs().text();
     assert!(
         logs.contains("user read"),
         "the handler's event is there:\n{logs}"

@@ -24,6 +24,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The default config trusting a fresh dev key.
 pub fn config_with(key: &demo::DevKey) -> Config {
+    logs();
     let mut config = Config::from_toml(DEFAULT_TOML).expect("default config parses");
     key.trust_in(&mut config);
     config
@@ -92,6 +93,29 @@ pub fn assert_no_pii(what: &str, text: &str) {
     for pii in raw_pii() {
         assert!(!text.contains(pii), "{what} leaks {pii:?}:\n{text}");
     }
+}
+
+/// The logs of this test binary: a global subscriber (JSON lines, through
+/// shroud's `RedactingLayer`) writing into one capture, installed by the
+/// first caller. Global, so events from every server task and thread land
+/// here; every test of the binary logs into it, so the PII assertions cover
+/// them all.
+pub fn logs() -> &'static Capture {
+    use tracing_subscriber::prelude::*;
+    static CAPTURE: std::sync::OnceLock<Capture> = std::sync::OnceLock::new();
+    CAPTURE.get_or_init(|| {
+        let capture = Capture::default();
+        let fmt = tracing_subscriber::fmt::layer()
+            .json()
+            .with_writer(capture.clone())
+            .with_ansi(false);
+        tracing_subscriber::registry()
+            .with(shroud::trace::RedactingLayer::new(fmt))
+            .with(tracing_subscriber::filter::LevelFilter::DEBUG)
+            .try_init()
+            .expect("the only subscriber of this test binary");
+        capture
+    })
 }
 
 /// A `MakeWriter` that keeps everything written, for asserting on logs.
