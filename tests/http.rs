@@ -295,3 +295,21 @@ async fn a_plain_hyper_server_with_service_builder() {
         r#"{"email":"j*******@e******.com","card":"[REDACTED:card]"}"#
     );
 }
+
+#[tokio::test]
+async fn a_token_minted_with_anonymized_claims_carries_no_pii_and_verifies() {
+    let key = demo::DevKey::generate();
+    let stack = Stack::from_config(&config_with(&key)).expect("stack");
+    let policy = stack.anonymize().expect("anonymize section").policy().clone();
+    let token = demo::mint_anonymized_token(&key, &policy, &demo::demo_claims(600));
+    let payload = token.split('.').nth(1).expect("compact JWS");
+    let claims =
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).expect("b64");
+    let claims = String::from_utf8(claims).expect("UTF-8");
+    assert_no_pii("minted token", &claims);
+    assert!(claims.contains("\"sub\":\"ps1.dev."), "{claims}");
+
+    let addr = serve_axum(app::router().layer(stack)).await;
+    let got = get(addr, "/users/1", Some(&token)).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+}

@@ -111,6 +111,15 @@ pub fn mint_token(key: &DevKey, claims: &Value) -> String {
     jsonwebtoken::encode(&header, claims, &key.encoding).expect("signing with a valid key")
 }
 
+/// Mints a token whose claims went through `policy` first, so the token
+/// itself carries no raw personal data (pseudonyms, masks, years instead of
+/// birthdates). Today `AnonPolicy::apply` and then [`mint_token`]; with
+/// `shroud_jwt::Issuer` this becomes `Issuer::anonymize_with(policy)`.
+pub fn mint_anonymized_token(key: &DevKey, policy: &shroud::anon::AnonPolicy, claims: &Value) -> String {
+    let map = claims.as_object().cloned().unwrap_or_default();
+    mint_token(key, &Value::Object(policy.apply(&map)))
+}
+
 /// A demo user of the example API.
 pub struct User {
     pub id: u64,
