@@ -373,19 +373,21 @@ impl Default for CacheConfig {
     }
 }
 
-/// Encrypted tokens (nested JWE).
+/// Encrypted tokens (nested JWE: a signed token encrypted to this service).
 ///
-/// This build verifies signed tokens (JWS) and refuses encrypted ones with
-/// `invalid_token`; setting `require_encryption` or `decryption_keys` is a
-/// configuration error until decryption is available, so a deployment never
-/// believes it enforces encryption when it does not.
+/// With `decryption_keys`, encrypted tokens are decrypted and their inner
+/// signed token verified as usual; without, every encrypted token is
+/// refused (`invalid_token`). `require_encryption` refuses signed-only
+/// tokens and needs `decryption_keys`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EncryptionConfig {
     /// Refuse tokens that are not encrypted.
     #[serde(default)]
     pub require_encryption: bool,
-    /// Keys that decrypt tokens.
+    /// Keys that decrypt tokens: `jwk` (a private JWK; `alg` from it or set
+    /// here), `jwks`, or `hmac` (a symmetric secret for `alg` such as
+    /// `A256KW` or `dir`).
     #[serde(default)]
     pub decryption_keys: Vec<KeyConfig>,
 }

@@ -9,7 +9,10 @@ use http_body_util::Either;
 use pin_project_lite::pin_project;
 use shroud_anon::{AnonPolicy, AnonymizeLayer};
 use shroud_core::{Encryptor, Pseudonymizer, SecretKey, Transformer};
-use shroud_jwt::{JwtLayer, Key, KeySet, TokenSource, TrustedIssuer, Verifier, VerifierBuilder};
+use shroud_jwt::{
+    DecryptionKey, DecryptionKeySet, JwtLayer, Key, KeyManagement, KeySet, TokenSource, TrustedIssuer,
+    Verifier, VerifierBuilder,
+};
 use shroud_redact::RedactLayer;
 use shroud_trace::TracePolicy;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
@@ -364,28 +367,97 @@ fn remote_jwks(_: TrustedIssuer, _: &str, _: &IssuerConfig, at: &str) -> Result<
 
 /// Encrypted tokens: the one place decryption settings reach the verifier.
 ///
-/// This build of `shroud-jwt` verifies signed tokens only (an encrypted token
-/// is refused with `invalid_token`), so any encryption setting is refused
-/// here rather than silently ignored. When decryption lands, this maps
-/// `decryption_keys` to `VerifierBuilder::decryption_keys` and
-/// `require_encryption` to `VerifierBuilder::require_encryption`.
+/// `decryption_keys` become the verifier's `DecryptionKeySet` (nested JWEs
+/// are decrypted, then their inner JWS goes through the usual checks);
+/// `require_encryption` refuses signed-only tokens. Without decryption keys
+/// every encrypted token is refused (`invalid_token`).
 fn apply_encryption(
     builder: VerifierBuilder,
     cfg: &EncryptionConfig,
 ) -> Result<VerifierBuilder, ConfigError> {
-    if !cfg.decryption_keys.is_empty() {
-        return Err(ConfigError::new(
-            "jwt.encryption.decryption_keys",
-            "encrypted tokens (JWE) are not supported by this build",
-        ));
+    if cfg.decryption_keys.is_empty() {
+        if cfg.require_encryption {
+            return Err(ConfigError::new(
+                "jwt.encryption.require_encryption",
+                "needs `jwt.encryption.decryption_keys`",
+            ));
+        }
+        return Ok(builder);
     }
-    if cfg.require_encryption {
-        return Err(ConfigError::new(
-            "jwt.encryption.require_encryption",
-            "encrypted tokens (JWE) are not supported by this build",
-        ));
+    let mut keys = Vec::new();
+    for (i, k) in cfg.decryption_keys.iter().enumerate() {
+        keys.extend(decryption_keys(
+            k,
+            &format!("jwt.encryption.decryption_keys[{i}]"),
+        )?);
     }
-    Ok(builder)
+    Ok(builder
+        .decryption_keys(DecryptionKeySet::new(keys))
+        .require_encryption(cfg.require_encryption))
+}
+
+/// The decryption keys of one [`KeyConfig`]: a private JWK, a JWKS of
+/// private keys, or a symmetric secret (`hmac` format, read as the
+/// key-wrapping secret of `alg`, such as `A256KW` or `dir`).
+fn decryption_keys(cfg: &KeyConfig, at: &str) -> Result<Vec<DecryptionKey>, ConfigError> {
+    let text = key_text(cfg, at)?;
+    let bad = |e: shroud_jwt::KeyError| ConfigError::new(at, e.to_string());
+    let key_alg = || {
+        cfg.alg
+            .as_deref()
+            .map(|a| {
+                KeyManagement::parse(a)
+                    .ok_or_else(|| ConfigError::new(format!("{at}.alg"), "unknown key management algorithm"))
+            })
+            .transpose()
+    };
+    let mut out = match cfg.format {
+        KeyFormat::Jwk => {
+            let jwk: serde_json::Value =
+                serde_json::from_str(&text).map_err(|_| ConfigError::new(at, "not a JSON object"))?;
+            vec![match key_alg()? {
+                Some(alg) => DecryptionKey::from_jwk_with_alg(&jwk, alg).map_err(bad)?,
+                None => DecryptionKey::from_jwk(&jwk).map_err(bad)?,
+            }]
+        }
+        KeyFormat::Jwks => {
+            if cfg.alg.is_some() || cfg.kid.is_some() {
+                return Err(ConfigError::new(
+                    at,
+                    "`alg` and `kid` come from the JWKS document",
+                ));
+            }
+            // Validates the document as a whole, then takes the keys one by one.
+            DecryptionKeySet::from_jwks(text.as_bytes()).map_err(bad)?;
+            let doc: serde_json::Value =
+                serde_json::from_str(&text).map_err(|_| ConfigError::new(at, "not a JSON object"))?;
+            doc["keys"]
+                .as_array()
+                .map(|ks| {
+                    ks.iter()
+                        .filter_map(|k| DecryptionKey::from_jwk(k).ok())
+                        .collect()
+                })
+                .unwrap_or_default()
+        }
+        KeyFormat::Hmac => {
+            let alg = key_alg()?
+                .ok_or_else(|| ConfigError::new(format!("{at}.alg"), "required for this format"))?;
+            let secret = SecretKey::parse("jwe", text.trim())
+                .map_err(|e| ConfigError::new(at, format!("secret: {e}")))?;
+            vec![DecryptionKey::symmetric(secret.expose_secret(), alg).map_err(bad)?]
+        }
+        KeyFormat::Pem => {
+            return Err(ConfigError::new(
+                format!("{at}.format"),
+                "decryption keys are JWK, JWKS or symmetric (`hmac`) secrets",
+            ));
+        }
+    };
+    if let Some(kid) = &cfg.kid {
+        out = out.into_iter().map(|k| k.with_kid(kid)).collect();
+    }
+    Ok(out)
 }
 
 fn token_source(s: &str, at: &str) -> Result<TokenSource, ConfigError> {

@@ -282,3 +282,44 @@ fn parse_errors_name_their_key_path_in_every_format() {
     let e = Config::from_toml("[redact]\nkeys = [{ key = \"a\", action = \"explode\" }]\n").unwrap_err();
     assert!(e.path().starts_with("redact.keys[0]"), "{e}");
 }
+
+#[test]
+fn decryption_key_errors_name_their_key_path() {
+    let issuer = issuer_with(&format!(
+        r#"{{ format = "hmac", alg = "HS256", value = "{HMAC}" }}"#
+    ));
+    let cases = [
+        (
+            r#"{ format = "pem", value = "x" }"#,
+            "jwt.encryption.decryption_keys[0].format",
+        ),
+        (
+            r#"{ format = "hmac", alg = "A999KW", value = "base64:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY" }"#,
+            "jwt.encryption.decryption_keys[0].alg",
+        ),
+        (
+            r#"{ format = "hmac", value = "hex:00" }"#,
+            "jwt.encryption.decryption_keys[0].alg",
+        ),
+        (
+            r#"{ format = "jwk", value = "{}" }"#,
+            "jwt.encryption.decryption_keys[0]",
+        ),
+        (
+            r#"{ format = "jwks", value = "{\"keys\":[]}" }"#,
+            "jwt.encryption.decryption_keys[0]",
+        ),
+    ];
+    for (key, path) in cases {
+        let e = build_err(&format!("[jwt.encryption]\ndecryption_keys = [{key}]\n{issuer}"));
+        assert_eq!(e.path(), path, "for {key}: {e}");
+    }
+    // A working symmetric key builds, with and without `require_encryption`.
+    for require in [false, true] {
+        let ok = Config::from_toml(&format!(
+            "[jwt.encryption]\nrequire_encryption = {require}\ndecryption_keys = [{{ format = \"hmac\", alg = \"A256KW\", value = \"{HMAC}\" }}]\n{issuer}"
+        ))
+        .expect("parses");
+        Stack::from_config(&ok).expect("builds");
+    }
+}

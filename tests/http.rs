@@ -313,3 +313,82 @@ async fn a_token_minted_with_anonymized_claims_carries_no_pii_and_verifies() {
     let got = get(addr, "/users/1", Some(&token)).await;
     assert_eq!(got.status, StatusCode::OK, "{}", got.body);
 }
+
+/// The default config trusting `key`, decrypting with the A256KW `secret`.
+fn encrypted_config(key: &demo::DevKey, secret: &[u8; 32], require: bool) -> shroud::Config {
+    let mut config = config_with(key);
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret);
+    let jwt = config.jwt.as_mut().expect("jwt");
+    jwt.encryption.decryption_keys.push(shroud::config::KeyConfig {
+        format: shroud::config::KeyFormat::Hmac,
+        alg: Some("A256KW".into()),
+        kid: Some("enc-1".into()),
+        value: Some(format!("base64:{b64}")),
+        file: None,
+        env: None,
+    });
+    jwt.encryption.require_encryption = require;
+    config
+}
+
+/// A nested JWE: the signed token encrypted to `secret` (A256KW + A256GCM).
+fn encrypt(token: &str, secret: &[u8; 32]) -> String {
+    use shroud::jwt::{ContentEncryption, Encrypter, EncryptionKey, KeyManagement};
+    let key = EncryptionKey::symmetric(secret, KeyManagement::A256Kw)
+        .expect("key")
+        .with_kid("enc-1");
+    Encrypter::new(key, ContentEncryption::A256Gcm)
+        .encrypt(token.as_bytes(), Some("JWT"))
+        .expect("encrypt")
+}
+
+#[tokio::test]
+async fn encrypted_tokens_are_decrypted_then_verified() {
+    let key = demo::DevKey::generate();
+    let secret = [7u8; 32];
+    let stack = Stack::from_config(&encrypted_config(&key, &secret, false)).expect("stack");
+    let addr = serve_axum(app::router().layer(stack)).await;
+    let jwe = encrypt(&token(&key), &secret);
+    assert_eq!(jwe.split('.').count(), 5, "compact JWE");
+
+    let got = get(addr, "/me", Some(&jwe)).await;
+    assert_eq!(got.status, StatusCode::OK, "{}", got.body);
+    assert_no_pii("/me", &got.body);
+    // Signed-only tokens still pass without `require_encryption`.
+    assert_eq!(get(addr, "/me", Some(&token(&key))).await.status, StatusCode::OK);
+    // Encrypted to another key, or wrapping a token from an untrusted signer.
+    let other = encrypt(&token(&key), &[8u8; 32]);
+    assert_eq!(
+        get(addr, "/me", Some(&other)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let forged = encrypt(&token(&demo::DevKey::generate()), &secret);
+    assert_eq!(
+        get(addr, "/me", Some(&forged)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn require_encryption_refuses_signed_only_tokens() {
+    let key = demo::DevKey::generate();
+    let secret = [9u8; 32];
+    let stack = Stack::from_config(&encrypted_config(&key, &secret, true)).expect("stack");
+    let addr = serve_axum(app::router().layer(stack)).await;
+    let plain = get(addr, "/me", Some(&token(&key))).await;
+    assert_eq!(plain.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        plain.headers["www-authenticate"],
+        r#"Bearer realm="users-api", error="invalid_token""#
+    );
+    let ok = get(addr, "/users/1", Some(&encrypt(&token(&key), &secret))).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    assert_no_pii("/users/1", &ok.body);
+}
+
+#[tokio::test]
+async fn without_decryption_keys_encrypted_tokens_are_refused() {
+    let (addr, key) = start().await;
+    let got = get(addr, "/me", Some(&encrypt(&token(&key), &[7u8; 32]))).await;
+    assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+}

@@ -15,6 +15,10 @@
 //! - [`AnonPolicy::reveal`] decrypts an `encrypt`ed claim for a holder of the
 //!   key and leaves an audit event naming the claim and the caller.
 //!
+//! - With feature `issuer`, [`AnonPolicy`] is a `shroud_jwt::ClaimsTransform`
+//!   and [`AnonymizeIssuer::anonymize_with`] plugs it into
+//!   `shroud_jwt::Issuer`: tokens are minted over anonymized claims only.
+//!
 //! Part of the [shroud](https://docs.rs/shroud) workspace. The PII engine this
 //! crate builds on lives in [`shroud_core`].
 #![forbid(unsafe_code)]
@@ -24,12 +28,17 @@
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 mod axum;
 mod claims;
+#[cfg(feature = "issuer")]
+#[cfg_attr(docsrs, doc(cfg(feature = "issuer")))]
+mod issuer;
 pub mod layer;
 mod policy;
 
 #[cfg(feature = "axum")]
 pub use axum::{Caller, MissingClaims};
 pub use claims::AnonymizedClaims;
+#[cfg(feature = "issuer")]
+pub use issuer::AnonymizeIssuer;
 pub use layer::{Anonymize, AnonymizeLayer, Gateway, GatewayError, KeepRaw, RawClaims, RemoveRaw};
 pub use policy::{
     AnonPolicy, CALLER_DOMAIN, DefaultAction, DetectorConfig, MAX_DEPTH, MAX_SELECTOR_LEN, PolicyBuilder,

@@ -21,7 +21,7 @@ use std::task::{Context, Poll, ready};
 use bytes::Bytes;
 use http::{Request, Response};
 use pin_project_lite::pin_project;
-use shroud_core::Claims;
+use shroud_core::{Claims, TokenInfo};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -40,6 +40,8 @@ pub struct Requirement {
     check: Predicate,
     /// Scopes named in the 403 challenge.
     scope: Arc<str>,
+    /// Whether the token must have arrived encrypted (JWE).
+    encrypted: bool,
 }
 
 impl fmt::Debug for Requirement {
@@ -62,6 +64,7 @@ fn layer(check: Predicate, scope: String) -> AuthorizeLayer {
         requirement: Requirement {
             check,
             scope: Arc::from(scope),
+            encrypted: false,
         },
         on_rejection: DefaultRejection::default(),
     }
@@ -100,6 +103,22 @@ where
     F: Fn(&Claims) -> bool + Send + Sync + 'static,
 {
     layer(Arc::new(predicate), String::new())
+}
+
+/// Requires the token to have arrived encrypted (a nested JWE decrypted by
+/// [`JwtLayer`](crate::JwtLayer), [`TokenInfo::encrypted`]): a plain JWS is
+/// refused with 401 [`Rejection::EncryptionRequired`] on this route. The
+/// verifier needs [`decryption_keys`](crate::VerifierBuilder::decryption_keys).
+///
+/// ```
+/// use shroud_jwt::authz::require_encryption;
+/// let sensitive = require_encryption();
+/// # let _ = sensitive;
+/// ```
+pub fn require_encryption() -> AuthorizeLayer {
+    let mut layer = layer(Arc::new(|_: &Claims| true), String::new());
+    layer.requirement.encrypted = true;
+    layer
 }
 
 impl AuthorizeLayer {
@@ -172,8 +191,10 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let encrypted = || req.extensions().get::<TokenInfo>().is_some_and(|i| i.encrypted);
         let rejection = match req.extensions().get::<Claims>() {
             None => Rejection::MissingToken,
+            Some(_) if self.requirement.encrypted && !encrypted() => Rejection::EncryptionRequired,
             Some(claims) if (self.requirement.check)(claims) => {
                 return AuthorizeFuture {
                     kind: Kind::Inner {

@@ -360,7 +360,7 @@ impl Key {
     }
 }
 
-fn hmac_min_len(alg: Algorithm) -> usize {
+pub(crate) fn hmac_min_len(alg: Algorithm) -> usize {
     match alg {
         Algorithm::HS384 => 48,
         Algorithm::HS512 => 64,

@@ -20,6 +20,10 @@
 //!   request extensions, or answers with a 401/400 (RFC 6750 and RFC 9457)
 //!   or a gRPC `UNAUTHENTICATED`, with the [`Rejection`] in the response
 //!   extensions.
+//! - [`Issuer`]: the mint side. Signs claims with a [`SigningKey`] (HMAC,
+//!   RSA, ECDSA, EdDSA; PEM, DER, JWK), sets `exp`/`iat`/`jti` and the
+//!   configured `iss`/`aud`, and runs [`ClaimsTransform`]s such as
+//!   `shroud-anon`'s policy before signing.
 //! - [`authz`]: per-route scope, role and claim requirements (403 /
 //!   `PERMISSION_DENIED`).
 //! - Extractors for axum (feature `axum`): [`VerifiedClaims`],
@@ -66,6 +70,8 @@ mod axum;
 mod body;
 mod cache;
 mod extract;
+mod issuer;
+pub mod jwe;
 #[cfg(feature = "jwks-http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "jwks-http")))]
 pub mod jwks;
@@ -73,6 +79,7 @@ mod key;
 pub mod layer;
 mod rejection;
 mod response;
+mod signing;
 mod token;
 mod verifier;
 
@@ -81,13 +88,22 @@ pub use alg::{AlgSet, Algorithm, alg_name, parse_alg};
 pub use axum::{AuthRejection, TypedClaims, VerifiedClaims};
 pub use body::JwtBody;
 pub use extract::TokenSource;
+pub use issuer::{
+    ClaimsTransform, DEFAULT_LIFETIME, Issuer, IssuerBuilder, IssuerError, MAX_LIFETIME, MintError,
+    TransformError,
+};
+pub use jwe::{
+    ContentEncryption, DecryptOptions, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, JweError,
+    KeyManagement,
+};
 pub use key::{Key, KeyError, KeySet, MAX_JWKS_LEN, MAX_KEYS, MAX_TRIED};
 pub use layer::JwtLayer;
 pub use rejection::{BearerError, Rejection};
 pub use response::{DefaultRejection, OnRejection, RequestKind, challenge, grpc_response, http_response};
 pub use shroud_core;
 pub use shroud_core::{Claims, TokenInfo};
+pub use signing::SigningKey;
 pub use verifier::{
-    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, Verified, Verifier,
-    VerifierBuilder,
+    ConfigError, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_LEN, MAX_LEEWAY, TrustedIssuer, UnsignedClaims, Verified,
+    Verifier, VerifierBuilder,
 };

@@ -21,8 +21,15 @@ pub enum Rejection {
     TokenTooLarge,
     /// The token is not a well-formed compact JWS with JSON header and claims.
     Malformed,
-    /// The token is encrypted (JWE) and this verifier does not decrypt.
+    /// The token is encrypted (JWE) and this verifier has no decryption keys.
     EncryptedToken,
+    /// The encrypted token (JWE) could not be decrypted: wrong key, bad tag,
+    /// bad lengths, invalid key agreement point, ... (deliberately one reason).
+    Undecryptable,
+    /// A plain JWS where an encrypted token (nested JWE) is required.
+    EncryptionRequired,
+    /// The JWE carries claims that are not a signed JWT (`cty` is not `JWT`).
+    UnsignedClaims,
     /// `alg` is `none`, unknown or not in the allow-list.
     AlgorithmNotAllowed,
     /// The header lists `crit` extensions (or `b64`) shroud does not understand.
@@ -93,6 +100,9 @@ impl Rejection {
             Rejection::TokenTooLarge => "token_too_large",
             Rejection::Malformed => "malformed",
             Rejection::EncryptedToken => "encrypted_token",
+            Rejection::Undecryptable => "undecryptable",
+            Rejection::EncryptionRequired => "encryption_required",
+            Rejection::UnsignedClaims => "unsigned_claims",
             Rejection::AlgorithmNotAllowed => "algorithm_not_allowed",
             Rejection::CriticalHeader => "critical_header",
             Rejection::UnknownKey => "unknown_key",
@@ -149,6 +159,9 @@ impl fmt::Display for Rejection {
             Rejection::TokenTooLarge => "bearer token too large",
             Rejection::Malformed => "malformed token",
             Rejection::EncryptedToken => "encrypted tokens are not accepted",
+            Rejection::Undecryptable => "token could not be decrypted",
+            Rejection::EncryptionRequired => "token must be encrypted",
+            Rejection::UnsignedClaims => "encrypted token does not carry a signed JWT",
             Rejection::AlgorithmNotAllowed => "token algorithm not allowed",
             Rejection::CriticalHeader => "unsupported critical header",
             Rejection::UnknownKey => "no key for the token",

@@ -10,6 +10,7 @@ use shroud_core::{Claims, TokenInfo};
 
 use crate::alg::{AlgSet, alg_name};
 use crate::cache::{Entry, TokenCache, token_hash};
+use crate::jwe::{self, DecryptOptions, DecryptionKeySet};
 use crate::key::{Key, KeySet, SignatureError};
 use crate::rejection::Rejection;
 use crate::token::{self, Compact};
@@ -45,6 +46,28 @@ pub enum ConfigError {
     /// A setting is invalid; the text says which.
     #[error("invalid setting: {0}")]
     Invalid(&'static str),
+}
+
+/// What to do with a JWE whose payload is claims rather than a nested,
+/// signed JWT (`cty` not `JWT`).
+///
+/// Such claims are authenticated only by the decryption key. With RSA-OAEP
+/// and ECDH-ES the encryption key is public, so anyone can mint them: accept
+/// them only from symmetric key management (`dir`, `A*KW`, `A*GCMKW`), whose
+/// key is a shared secret. The claims are then validated as usual (`exp`,
+/// `nbf`, `iss`, `aud`, ...) and [`TokenInfo::alg`] is the JWE `alg`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnsignedClaims {
+    /// Refused with [`Rejection::UnsignedClaims`] (the default).
+    #[default]
+    Refuse,
+    /// Accepted from symmetric key management only; refused from RSA-OAEP
+    /// and ECDH-ES.
+    SymmetricKeys,
+    /// Accepted from any key management algorithm. Anyone holding the
+    /// public key can then mint claims: for tests and closed systems only.
+    AnyKey,
 }
 
 /// Where an issuer's keys come from.
@@ -177,6 +200,10 @@ struct Inner {
     clock: Option<Clock>,
     max_token_len: usize,
     cache: Option<TokenCache>,
+    decryption: Option<Arc<DecryptionKeySet>>,
+    decrypt_options: DecryptOptions,
+    require_encryption: bool,
+    unsigned_claims: UnsignedClaims,
 }
 
 /// Verifies compact JWS tokens: the engine inside [`JwtLayer`](crate::JwtLayer),
@@ -360,6 +387,17 @@ impl Verifier {
 
     fn issuer_for_refresh(&self, token: &[u8]) -> usize {
         // Re-derive the issuer index cheaply (only on the rare refresh path).
+        let nested;
+        let token = match token::split(token) {
+            Ok(Compact::Jwe) => match self.decrypt_nested(token) {
+                Ok(plaintext) => {
+                    nested = plaintext;
+                    &nested[..]
+                }
+                Err(_) => return 0,
+            },
+            _ => token,
+        };
         if let Ok(Compact::Jws { payload, .. }) = token::split(token)
             && let Ok(claims) = token::payload(payload)
             && let Ok(i) = self.select_issuer(&claims)
@@ -395,18 +433,113 @@ impl Verifier {
         refreshed: bool,
     ) -> Result<(Verified, usize), Option<Rejection>> {
         let inner = &*self.inner;
-        let (header, payload, signature, signing_input) = match token::split(token)? {
+        match token::split(token)? {
+            Compact::Jws { .. } if inner.require_encryption => Err(Some(Rejection::EncryptionRequired)),
             Compact::Jws {
                 header,
                 payload,
                 signature,
                 signing_input,
-            } => (header, payload, signature, signing_input),
-            // The seam for encrypted tokens: a JWE is decrypted here into the
-            // compact JWS it carries, which then goes through the same steps
-            // with `encrypted = true`. This verifier holds no decryption key.
-            Compact::Jwe => return Err(Some(Rejection::EncryptedToken)),
+            } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, false),
+            Compact::Jwe => {
+                let decrypted = self.decrypt(token)?;
+                if !decrypted.is_nested_jwt() {
+                    return self.verify_unsigned(decrypted, now);
+                }
+                let plaintext = decrypted.into_plaintext();
+                match token::split(&plaintext)? {
+                    Compact::Jws {
+                        header,
+                        payload,
+                        signature,
+                        signing_input,
+                    } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, true),
+                    // A JWE inside a JWE: refused.
+                    Compact::Jwe => Err(Some(Rejection::Malformed)),
+                }
+            }
+        }
+    }
+
+    fn decrypt(&self, token: &[u8]) -> Result<jwe::Decrypted, Rejection> {
+        let inner = &*self.inner;
+        let keys = inner.decryption.as_deref().ok_or(Rejection::EncryptedToken)?;
+        // A non-UTF-8 token is malformed.
+        let token = std::str::from_utf8(token).map_err(|_| Rejection::Malformed)?;
+        jwe::decrypt(token, keys, &inner.decrypt_options).map_err(|e| match e {
+            jwe::JweError::Malformed => Rejection::Malformed,
+            jwe::JweError::Unsupported => Rejection::AlgorithmNotAllowed,
+            _ => Rejection::Undecryptable,
+        })
+    }
+
+    /// Decrypts a JWE that must carry a nested JWT (`cty: JWT`); returns the
+    /// inner compact JWS.
+    fn decrypt_nested(&self, token: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, Rejection> {
+        let decrypted = self.decrypt(token)?;
+        if !decrypted.is_nested_jwt() {
+            return Err(Rejection::UnsignedClaims);
+        }
+        Ok(decrypted.into_plaintext())
+    }
+
+    /// Claims encrypted into a JWE without a signature: refused unless the
+    /// policy accepts them for this key management algorithm.
+    fn verify_unsigned(
+        &self,
+        decrypted: jwe::Decrypted,
+        now: i64,
+    ) -> Result<(Verified, usize), Option<Rejection>> {
+        let inner = &*self.inner;
+        let symmetric = matches!(
+            decrypted.alg(),
+            jwe::KeyManagement::Dir
+                | jwe::KeyManagement::A128Kw
+                | jwe::KeyManagement::A192Kw
+                | jwe::KeyManagement::A256Kw
+                | jwe::KeyManagement::A128GcmKw
+                | jwe::KeyManagement::A192GcmKw
+                | jwe::KeyManagement::A256GcmKw
+        );
+        let accepted = match inner.unsigned_claims {
+            UnsignedClaims::Refuse => false,
+            UnsignedClaims::SymmetricKeys => symmetric,
+            UnsignedClaims::AnyKey => true,
         };
+        if !accepted {
+            return Err(Some(Rejection::UnsignedClaims));
+        }
+        let json = decrypted.plaintext();
+        if json.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) != Some(&b'{') {
+            return Err(Some(Rejection::Malformed));
+        }
+        let map: Map<String, Value> = serde_json::from_slice(json).map_err(|_| Rejection::Malformed)?;
+        let issuer = self.select_issuer(&map)?;
+        let entry = &inner.issuers[issuer];
+        let claims = Claims::new(map);
+        self.validate(&claims, entry, now)?;
+        let info = TokenInfo::new(
+            decrypted.alg().name(),
+            decrypted.kid().map(Arc::from),
+            entry.iss.clone(),
+            claims.exp(),
+            true,
+        );
+        Ok((Verified { claims, info }, issuer))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn verify_jws(
+        &self,
+        header: &[u8],
+        payload: &[u8],
+        signature: &[u8],
+        signing_input: &[u8],
+        now: i64,
+        refreshed: bool,
+        encrypted: bool,
+    ) -> Result<(Verified, usize), Option<Rejection>> {
+        let inner = &*self.inner;
         let mut header_buf = token::HeaderBuf::new();
         let header = token::header(header, &mut header_buf)?;
         if !inner.algorithms.contains(header.alg) {
@@ -443,7 +576,13 @@ impl Verifier {
             (Some(k), Some(h)) if k == h => key.kid_arc(),
             (_, h) => h.map(Arc::from),
         };
-        let info = TokenInfo::new(alg_name(header.alg), kid, entry.iss.clone(), claims.exp(), false);
+        let info = TokenInfo::new(
+            alg_name(header.alg),
+            kid,
+            entry.iss.clone(),
+            claims.exp(),
+            encrypted,
+        );
         Ok((Verified { claims, info }, issuer))
     }
 
@@ -535,6 +674,10 @@ pub struct VerifierBuilder {
     clock: Option<Clock>,
     max_token_len: usize,
     cache: usize,
+    decryption: Option<Arc<DecryptionKeySet>>,
+    decrypt_options: DecryptOptions,
+    require_encryption: bool,
+    unsigned_claims: UnsignedClaims,
 }
 
 impl Default for VerifierBuilder {
@@ -551,6 +694,10 @@ impl Default for VerifierBuilder {
             clock: None,
             max_token_len: DEFAULT_MAX_TOKEN_LEN,
             cache: 0,
+            decryption: None,
+            decrypt_options: DecryptOptions::default(),
+            require_encryption: false,
+            unsigned_claims: UnsignedClaims::Refuse,
         }
     }
 }
@@ -640,8 +787,53 @@ impl VerifierBuilder {
         self
     }
 
+    /// Decryption keys for encrypted tokens (JWE, RFC 7516). A JWE must carry
+    /// a nested signed JWT (`cty: JWT`): it is decrypted, then the inner JWS
+    /// goes through the same steps as a plain one, with
+    /// [`TokenInfo::encrypted`] set. Claims encrypted directly into a JWE
+    /// (not signed) are refused with [`Rejection::UnsignedClaims`]. Without
+    /// decryption keys every JWE is refused with [`Rejection::EncryptedToken`].
+    ///
+    /// Every decryption failure is [`Rejection::Undecryptable`]; `RSA1_5`,
+    /// PBES2, `crit` and (by default) `zip` give
+    /// [`Rejection::AlgorithmNotAllowed`]. The token size cap
+    /// ([`max_token_len`](Self::max_token_len)) applies to the encrypted token.
+    pub fn decryption_keys(mut self, keys: DecryptionKeySet) -> Self {
+        self.decryption = Some(Arc::new(keys));
+        self
+    }
+
+    /// Decryption options (`zip` with an inflate cap); by default `zip` is refused.
+    pub fn decrypt_options(mut self, opts: DecryptOptions) -> Self {
+        self.decrypt_options = opts;
+        self
+    }
+
+    /// Refuses plain (unencrypted) JWS tokens with
+    /// [`Rejection::EncryptionRequired`]: only nested JWEs are accepted.
+    /// Needs [`decryption_keys`](Self::decryption_keys). For one route only,
+    /// see [`authz::require_encryption`](crate::authz::require_encryption).
+    pub fn require_encryption(mut self, require: bool) -> Self {
+        self.require_encryption = require;
+        self
+    }
+
+    /// Whether claims encrypted directly into a JWE, without a nested
+    /// signature, are accepted (default [`UnsignedClaims::Refuse`]).
+    pub fn unsigned_claims(mut self, policy: UnsignedClaims) -> Self {
+        self.unsigned_claims = policy;
+        self
+    }
+
     /// Checks the configuration and builds the verifier.
     pub fn build(self) -> Result<Verifier, ConfigError> {
+        match &self.decryption {
+            Some(keys) if keys.is_empty() => return Err(ConfigError::Invalid("empty decryption key set")),
+            None if self.require_encryption => {
+                return Err(ConfigError::Invalid("encryption required but no decryption keys"));
+            }
+            _ => {}
+        }
         if self.issuers.is_empty() {
             return Err(ConfigError::NoIssuer);
         }
@@ -688,6 +880,10 @@ impl VerifierBuilder {
                 clock: self.clock,
                 max_token_len: self.max_token_len,
                 cache: (self.cache > 0).then(|| TokenCache::new(self.cache)),
+                decryption: self.decryption,
+                decrypt_options: self.decrypt_options,
+                require_encryption: self.require_encryption,
+                unsigned_claims: self.unsigned_claims,
             }),
         })
     }

@@ -143,3 +143,134 @@ pub fn claims() -> Value {
     json!({"iss": "https://id.example", "sub": "user-1", "aud": "api", "exp": now() + 600,
            "iat": now() - 10, "scope": "orders:read profile", "roles": ["reader"], "email": "jane@example.com"})
 }
+
+/// Reads one DER TLV: (tag, content, rest).
+fn der_next(input: &[u8]) -> (u8, &[u8], &[u8]) {
+    let tag = input[0];
+    let (len, hdr) = if input[1] < 0x80 {
+        (input[1] as usize, 2)
+    } else {
+        let n = (input[1] & 0x7f) as usize;
+        let len = input[2..2 + n].iter().fold(0usize, |a, b| (a << 8) | *b as usize);
+        (len, 2 + n)
+    };
+    (tag, &input[hdr..hdr + len], &input[hdr + len..])
+}
+
+fn unsigned(int: &[u8]) -> &[u8] {
+    match int {
+        [0, rest @ ..] if !rest.is_empty() => rest,
+        _ => int,
+    }
+}
+
+/// The private JWK of an aws-lc-rs key pair (RSA from its PKCS#8 DER, EC
+/// and Ed25519 from their scalar/seed), with `kid`.
+impl Signer {
+    pub fn private_jwk(&self, kid: &str) -> Value {
+        use aws_lc_rs::encoding::{AsBigEndian, AsDer, Curve25519SeedBin, EcPrivateKeyBin, Pkcs8V1Der};
+        let mut jwk = self.jwk(kid);
+        match self {
+            Signer::Hs(_) => {}
+            Signer::Rs(k) => {
+                let doc: Pkcs8V1Der<'_> = k.as_der().unwrap();
+                let (_, pkcs8, _) = der_next(doc.as_ref());
+                let (_, _version, rest) = der_next(pkcs8);
+                let (_, _algid, rest) = der_next(rest);
+                let (_, octets, _) = der_next(rest);
+                let (_, mut seq, _) = der_next(octets);
+                let mut ints = Vec::new();
+                while !seq.is_empty() {
+                    let (_, int, rest) = der_next(seq);
+                    ints.push(unsigned(int).to_vec());
+                    seq = rest;
+                }
+                for (i, name) in ["n", "e", "d", "p", "q", "dp", "dq", "qi"].iter().enumerate() {
+                    jwk[*name] = json!(b64(&ints[i + 1]));
+                }
+            }
+            Signer::Es(k) => {
+                let d: EcPrivateKeyBin<'_> = k.private_key().as_be_bytes().unwrap();
+                jwk["d"] = json!(b64(d.as_ref()));
+            }
+            Signer::Ed(k) => {
+                let seed: Curve25519SeedBin<'_> = k.seed().unwrap().as_be_bytes().unwrap();
+                jwk["d"] = json!(b64(seed.as_ref()));
+            }
+        }
+        if let Some(obj) = jwk.as_object_mut() {
+            obj.remove("use");
+        }
+        jwk
+    }
+
+    /// The private key as a PKCS#8 `PRIVATE KEY` PEM document.
+    pub fn private_pem(&self) -> String {
+        use aws_lc_rs::encoding::AsDer;
+        let der = match self {
+            Signer::Hs(_) => panic!("no PEM for secrets"),
+            Signer::Rs(k) => {
+                let d: aws_lc_rs::encoding::Pkcs8V1Der<'_> = k.as_der().unwrap();
+                d.as_ref().to_vec()
+            }
+            Signer::Es(k) => k.to_pkcs8v1().unwrap().as_ref().to_vec(),
+            Signer::Ed(k) => k.to_pkcs8v1().unwrap().as_ref().to_vec(),
+        };
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            lines.join("\n")
+        )
+    }
+}
+
+/// A fresh ECDH key pair as (private JWK, public JWK): `crv` is `P-256` or
+/// `X25519`.
+pub fn ecdh_jwk(crv: &str, kid: &str) -> (Value, Value) {
+    use aws_lc_rs::agreement::{ECDH_P256, PrivateKey, X25519};
+    use aws_lc_rs::encoding::{AsBigEndian, Curve25519SeedBin, EcPrivateKeyBin};
+    match crv {
+        "P-256" => {
+            let k = PrivateKey::generate(&ECDH_P256).unwrap();
+            let d: EcPrivateKeyBin<'_> = k.as_be_bytes().unwrap();
+            let p = k.compute_public_key().unwrap();
+            let p = p.as_ref();
+            let public =
+                json!({"kty": "EC", "crv": "P-256", "kid": kid, "x": b64(&p[1..33]), "y": b64(&p[33..65])});
+            let mut private = public.clone();
+            private["d"] = json!(b64(d.as_ref()));
+            (private, public)
+        }
+        "X25519" => {
+            let k = PrivateKey::generate(&X25519).unwrap();
+            let d: Curve25519SeedBin<'_> = k.as_be_bytes().unwrap();
+            let p = k.compute_public_key().unwrap();
+            let public = json!({"kty": "OKP", "crv": "X25519", "kid": kid, "x": b64(p.as_ref())});
+            let mut private = public.clone();
+            private["d"] = json!(b64(d.as_ref()));
+            (private, public)
+        }
+        other => panic!("no ECDH curve {other}"),
+    }
+}
+
+/// The RSA key of [`rsa2`] as an encryption key pair (private JWK, public
+/// JWK), without `use`.
+pub fn rsa_enc_jwk(kid: &str) -> (Value, Value) {
+    let private = rsa2().private_jwk(kid);
+    let mut public = rsa2().jwk(kid);
+    public.as_object_mut().unwrap().remove("use");
+    (private, public)
+}
+
+/// `n` random bytes.
+pub fn random(n: usize) -> Vec<u8> {
+    let mut k = vec![0u8; n];
+    aws_lc_rs::rand::fill(&mut k).unwrap();
+    k
+}
