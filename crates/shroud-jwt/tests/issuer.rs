@@ -823,3 +823,28 @@ mod properties {
         }
     }
 }
+
+#[test]
+fn debug_of_an_encrypting_issuer_holds_no_key_material() {
+    use shroud_jwt::{ContentEncryption, Encrypter, EncryptionKey, KeyManagement};
+    let cek = [0x6bu8; 32]; // "kkkk..." as text
+    let issuer = hs_issuer()
+        .encryption(Encrypter::new(
+            EncryptionKey::symmetric(&cek, KeyManagement::Dir)
+                .unwrap()
+                .with_kid("enc-1"),
+            ContentEncryption::A256Gcm,
+        ))
+        .build()
+        .unwrap();
+    let dbg = format!("{issuer:?}");
+    assert!(dbg.contains("dir") && dbg.contains("A256GCM"), "{dbg}");
+    for secret in [
+        "kkkkkkkk".to_owned(),
+        URL_SAFE_NO_PAD.encode(cek),
+        String::from_utf8_lossy(SECRET).into_owned(),
+        URL_SAFE_NO_PAD.encode(SECRET),
+    ] {
+        assert!(!dbg.contains(&secret), "{dbg}");
+    }
+}
