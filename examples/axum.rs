@@ -6,8 +6,9 @@
 //! SHROUD_ADDR=0.0.0.0:8080 cargo run --example axum
 //! ```
 //!
-//! At start it generates an ES256 development key, trusts it in the
-//! configuration, mints a demo token and prints curl lines: a 401 without a
+//! At start it generates development keys (ES256 signing, A256KW token
+//! encryption), trusts them in the configuration, mints a demo token (a
+//! nested JWE) and prints curl lines: a 401 without a
 //! token, a 200 with a redacted body, and the anonymized claims the handler
 //! saw.
 
@@ -63,7 +64,8 @@ fn print_usage(addr: SocketAddr, token: &str) {
     let base = format!("http://{addr}");
     println!(
         "\nshroud axum example listening on {base}\n\n\
-         Demo token (ES256, expires in 1 hour; its claims hold the demo user's email, name and phone):\n\n\
+         Demo token (a nested JWE: signed with ES256, encrypted with A256KW + A256GCM; expires in 1 hour;\n\
+         its claims hold the demo user's email, name and phone):\n\n\
          TOKEN={token}\n\n\
          No token: 401 with an RFC 6750 challenge\n  \
          curl -i {base}/users\n\n\

@@ -8,8 +8,9 @@
 //! An identity provider that signs raw emails and phone numbers into tokens
 //! spreads them to every service, log and proxy the token passes. Applying
 //! the anonymization policy at minting time keeps them out of the token
-//! itself. The signing key is a fresh ES256 development key; its public JWK
-//! is printed so a verifier can trust it.
+//! itself, and encrypting the signed token keeps even those from its bearer.
+//! The keys are fresh development keys; the public signing JWK is printed
+//! so a verifier can trust it.
 
 #[path = "support/demo.rs"]
 mod demo;
@@ -37,14 +38,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .policy();
 
     let token = demo::mint_anonymized_token(&key, policy, &demo::demo_claims(3600));
-    let payload = token.split('.').nth(1).ok_or("compact JWS")?;
+    // The token is a nested JWE; its inner signed token holds the claims.
+    let inner = key.decrypt(&token);
+    let payload = inner.split('.').nth(1).ok_or("compact JWS")?;
     let claims: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload)?)?;
 
     println!("{token}\n");
-    println!(
-        "claims in the token:\n{}\n",
-        serde_json::to_string_pretty(&claims)?
-    );
+    println!("(a nested JWE: signed with ES256, then encrypted with A256KW + A256GCM)\n");
+    println!("claims inside it:\n{}\n", serde_json::to_string_pretty(&claims)?);
     println!("verification key (public JWK):\n{}", key.public_jwk);
     Ok(())
 }

@@ -97,7 +97,7 @@ async fn an_expired_token_gets_401_invalid_token() {
 #[tokio::test]
 async fn a_tampered_token_gets_401_invalid_token() {
     let (addr, key) = start().await;
-    let good = token(&key);
+    let good = demo::mint_signed_token(&key, &demo::demo_claims(600));
     // Change the payload: a bigger scope, same signature.
     let mut parts: Vec<String> = good.split('.').map(str::to_owned).collect();
     let mut claims = demo::demo_claims(600);
@@ -302,7 +302,9 @@ async fn a_token_minted_with_anonymized_claims_carries_no_pii_and_verifies() {
     let stack = Stack::from_config(&config_with(&key)).expect("stack");
     let policy = stack.anonymize().expect("anonymize section").policy().clone();
     let token = demo::mint_anonymized_token(&key, &policy, &demo::demo_claims(600));
-    let payload = token.split('.').nth(1).expect("compact JWS");
+    assert_eq!(token.split('.').count(), 5, "a nested JWE");
+    let inner = key.decrypt(&token);
+    let payload = inner.split('.').nth(1).expect("compact JWS");
     let claims =
         base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload).expect("b64");
     let claims = String::from_utf8(claims).expect("UTF-8");
@@ -348,7 +350,7 @@ async fn encrypted_tokens_are_decrypted_then_verified() {
     let secret = [7u8; 32];
     let stack = Stack::from_config(&encrypted_config(&key, &secret, false)).expect("stack");
     let addr = serve_axum(app::router().layer(stack)).await;
-    let jwe = encrypt(&token(&key), &secret);
+    let jwe = encrypt(&demo::mint_signed_token(&key, &demo::demo_claims(600)), &secret);
     assert_eq!(jwe.split('.').count(), 5, "compact JWE");
 
     let got = get(addr, "/me", Some(&jwe)).await;
@@ -375,20 +377,37 @@ async fn require_encryption_refuses_signed_only_tokens() {
     let secret = [9u8; 32];
     let stack = Stack::from_config(&encrypted_config(&key, &secret, true)).expect("stack");
     let addr = serve_axum(app::router().layer(stack)).await;
-    let plain = get(addr, "/me", Some(&token(&key))).await;
+    let plain = get(
+        addr,
+        "/me",
+        Some(&demo::mint_signed_token(&key, &demo::demo_claims(600))),
+    )
+    .await;
     assert_eq!(plain.status, StatusCode::UNAUTHORIZED);
     assert_eq!(
         plain.headers["www-authenticate"],
         r#"Bearer realm="users-api", error="invalid_token""#
     );
-    let ok = get(addr, "/users/1", Some(&encrypt(&token(&key), &secret))).await;
+    let signed = demo::mint_signed_token(&key, &demo::demo_claims(600));
+    let ok = get(addr, "/users/1", Some(&encrypt(&signed, &secret))).await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_no_pii("/users/1", &ok.body);
 }
 
 #[tokio::test]
 async fn without_decryption_keys_encrypted_tokens_are_refused() {
-    let (addr, key) = start().await;
-    let got = get(addr, "/me", Some(&encrypt(&token(&key), &[7u8; 32]))).await;
+    let key = demo::DevKey::generate();
+    let mut config = config_with(&key);
+    config
+        .jwt
+        .as_mut()
+        .expect("jwt")
+        .encryption
+        .decryption_keys
+        .clear();
+    let addr = serve_axum(app::router().layer(Stack::from_config(&config).expect("stack"))).await;
+    let got = get(addr, "/me", Some(&token(&key))).await;
     assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+    let signed = demo::mint_signed_token(&key, &demo::demo_claims(600));
+    assert_eq!(get(addr, "/me", Some(&signed)).await.status, StatusCode::OK);
 }

@@ -10,25 +10,35 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPai
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use shroud::anon::{AnonPolicy, AnonymizeIssuer};
 use shroud::config::{Config, KeyConfig, KeyFormat};
+use shroud::jwt::{
+    Algorithm, ContentEncryption, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, Issuer,
+    KeyManagement, SigningKey,
+};
 
 /// The issuer of the demo tokens (the first issuer of the default config).
 pub const ISSUER: &str = "https://id.shroud.example";
 /// The audience of the demo tokens.
 pub const AUDIENCE: &str = "users-api";
 
-/// An ES256 key pair generated at start; only its public half goes into the
-/// configuration.
+/// The development keys made at start: an ES256 signing key (only its
+/// public half goes into the configuration) and a 256-bit secret the
+/// servers decrypt tokens with (A256KW), so demo tokens are nested JWEs.
 pub struct DevKey {
-    encoding: jsonwebtoken::EncodingKey,
-    /// The public key as a JWK (with `kid` and `alg`).
+    signing: SigningKey,
+    enc_secret: [u8; 32],
+    /// The public signing key as a JWK (with `kid` and `alg`).
     pub public_jwk: String,
-    /// The key id.
+    /// The signing key id.
     pub kid: String,
 }
 
 impl DevKey {
-    /// A fresh P-256 key.
+    /// Fresh keys.
     pub fn generate() -> DevKey {
         let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
         let rng = SystemRandom::new();
@@ -45,14 +55,22 @@ impl DevKey {
             "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
         })
         .to_string();
+        let encoding = jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref());
+        let signing = SigningKey::from_encoding_key(&encoding, Algorithm::ES256)
+            .expect("ES256 key")
+            .with_kid(&kid);
+        let mut enc_secret = [0u8; 32];
+        aws_lc_rs::rand::fill(&mut enc_secret).expect("random");
         DevKey {
-            encoding: jsonwebtoken::EncodingKey::from_ec_der(pkcs8.as_ref()),
+            signing,
+            enc_secret,
             public_jwk,
             kid,
         }
     }
 
-    /// Adds this key to the first issuer of `config`.
+    /// Trusts this signing key in the first issuer of `config`, and adds the
+    /// token decryption key to `jwt.encryption`.
     pub fn trust_in(&self, config: &mut Config) {
         let jwt = config.jwt.get_or_insert_with(Default::default);
         if jwt.issuers.is_empty() {
@@ -69,8 +87,36 @@ impl DevKey {
             file: None,
             env: None,
         });
+        jwt.encryption.decryption_keys.push(KeyConfig {
+            format: KeyFormat::Hmac,
+            alg: Some("A256KW".to_owned()),
+            kid: Some(ENC_KID.to_owned()),
+            value: Some(format!("base64:{}", STANDARD.encode(self.enc_secret))),
+            file: None,
+            env: None,
+        });
+    }
+
+    /// The encrypter of the demo tokens (A256KW + A256GCM).
+    fn encrypter(&self) -> Encrypter {
+        let key = EncryptionKey::symmetric(&self.enc_secret, KeyManagement::A256Kw)
+            .expect("32-byte key")
+            .with_kid(ENC_KID);
+        Encrypter::new(key, ContentEncryption::A256Gcm)
+    }
+
+    /// Decrypts a nested demo token to its inner signed token (to look
+    /// inside it in tests and examples).
+    pub fn decrypt(&self, token: &str) -> String {
+        let key = DecryptionKey::symmetric(&self.enc_secret, KeyManagement::A256Kw).expect("32-byte key");
+        let set = DecryptionKeySet::new([key]);
+        let out = shroud::jwt::jwe::decrypt(token, &set, &Default::default()).expect("a demo token");
+        String::from_utf8(out.plaintext().to_vec()).expect("compact JWS")
     }
 }
+
+/// The key id of the token decryption key.
+pub const ENC_KID: &str = "dev-enc";
 
 /// Seconds since the epoch.
 pub fn now() -> i64 {
@@ -81,8 +127,15 @@ pub fn now() -> i64 {
 
 /// The claims of the demo user's token: personal data an identity provider
 /// typically puts into tokens.
+///
+/// `ttl_secs` below zero gives a token that expired that long ago (issued
+/// an hour before its expiry).
 pub fn demo_claims(ttl_secs: i64) -> Value {
-    let now = now();
+    let (iat, exp) = if ttl_secs > 0 {
+        (now(), now() + ttl_secs)
+    } else {
+        (now() + ttl_secs - 3600, now() + ttl_secs)
+    };
     json!({
         "iss": ISSUER,
         "aud": AUDIENCE,
@@ -93,31 +146,57 @@ pub fn demo_claims(ttl_secs: i64) -> Value {
         "birthdate": "1988-04-12",
         "scope": "users:read users:export",
         "roles": ["support"],
-        "iat": now,
-        "exp": now + ttl_secs,
+        "iat": iat,
+        "exp": exp,
     })
 }
 
-/// Mints a token for `claims`: today a signed JWS (ES256) made with
-/// jsonwebtoken.
-///
-/// This is the one place to change once `shroud_jwt::Issuer` is available:
-/// `Issuer::new(signing key).encrypt_to(recipient).anonymize_with(policy)`
-/// then mints a nested JWE, and the servers' config gains the matching
-/// `jwt.encryption.decryption_keys`.
-pub fn mint_token(key: &DevKey, claims: &Value) -> String {
-    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
-    header.kid = Some(key.kid.clone());
-    jsonwebtoken::encode(&header, claims, &key.encoding).expect("signing with a valid key")
+/// The minting of demo tokens, all in one place: `shroud_jwt::Issuer`
+/// signs (ES256) and, when `encrypt`, encrypts the signed token to the
+/// servers' decryption key (a nested JWE, `cty: JWT`). `claims` carry `iss`,
+/// `aud`, `iat` and `exp` as an identity provider's would; the issuer owns
+/// those, so they configure it and the rest is minted.
+fn mint(key: &DevKey, claims: &Value, encrypt: bool, policy: Option<&AnonPolicy>) -> String {
+    let mut map = claims.as_object().cloned().unwrap_or_default();
+    let iat = map.remove("iat").and_then(|v| v.as_i64()).unwrap_or_else(now);
+    let exp = map.remove("exp").and_then(|v| v.as_i64()).unwrap_or(iat + 900);
+    let mut b = Issuer::builder()
+        .signing_key(key.signing.clone())
+        .lifetime(Duration::from_secs((exp - iat).max(1) as u64))
+        .clock(move || iat);
+    if let Some(iss) = map.remove("iss").and_then(|v| v.as_str().map(str::to_owned)) {
+        b = b.issuer(iss);
+    }
+    if let Some(aud) = map.remove("aud").and_then(|v| v.as_str().map(str::to_owned)) {
+        b = b.audience(aud);
+    }
+    if encrypt {
+        b = b.encryption(key.encrypter());
+    }
+    if let Some(policy) = policy {
+        b = b.anonymize_with(policy.clone());
+    }
+    let issuer = b.build().expect("a valid issuer");
+    issuer.mint_map(map).expect("mintable claims")
 }
 
-/// Mints a token whose claims went through `policy` first, so the token
-/// itself carries no raw personal data (pseudonyms, masks, years instead of
-/// birthdates). Today `AnonPolicy::apply` and then [`mint_token`]; with
-/// `shroud_jwt::Issuer` this becomes `Issuer::anonymize_with(policy)`.
-pub fn mint_anonymized_token(key: &DevKey, policy: &shroud::anon::AnonPolicy, claims: &Value) -> String {
-    let map = claims.as_object().cloned().unwrap_or_default();
-    mint_token(key, &Value::Object(policy.apply(&map)))
+/// A demo token: signed, then encrypted to the servers (nested JWE).
+pub fn mint_token(key: &DevKey, claims: &Value) -> String {
+    mint(key, claims, true, None)
+}
+
+/// A signed-only token (JWS), for showing what is inside and for servers
+/// that do not decrypt.
+pub fn mint_signed_token(key: &DevKey, claims: &Value) -> String {
+    mint(key, claims, false, None)
+}
+
+/// A token whose claims went through `policy` before signing (with
+/// `shroud-anon`'s `IssuerBuilder::anonymize_with`), so even the token
+/// carries no raw personal data: pseudonyms, masks, years instead of
+/// birthdates. Signed, then encrypted.
+pub fn mint_anonymized_token(key: &DevKey, policy: &AnonPolicy, claims: &Value) -> String {
+    mint(key, claims, true, Some(policy))
 }
 
 /// A demo user of the example API.
