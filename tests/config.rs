@@ -323,3 +323,33 @@ fn decryption_key_errors_name_their_key_path() {
         Stack::from_config(&ok).expect("builds");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+    /// No input makes a parser panic; errors never quote the input back.
+    #[test]
+    fn parsers_never_panic(text in "\\PC{0,300}") {
+        for format in [Format::Toml, Format::Json, Format::Yaml] {
+            if let Err(e) = Config::parse(&text, format) {
+                proptest::prop_assert!(!e.path().is_empty());
+            }
+        }
+    }
+
+    /// Near-valid documents: a valid skeleton with arbitrary values at
+    /// arbitrary keys parses or fails with a path; building never panics.
+    #[test]
+    fn near_valid_configs_never_panic(
+        key in "[a-z_]{1,12}",
+        value in proptest::prop_oneof!["\"[a-zA-Z0-9:/+=._-]{0,40}\"", "-?[0-9]{1,20}", "\\[\\]", "true"],
+    ) {
+        let text = format!(
+            "[jwt]\n{key} = {value}\n[[jwt.issuers]]\nissuer = \"https://id.example\"\n{key} = {value}\n[jwt.validation]\n{key} = {value}\n"
+        );
+        match Config::from_toml(&text) {
+            Ok(config) => { let _ = Stack::from_config(&config); }
+            Err(e) => proptest::prop_assert!(e.path().starts_with("jwt") || e.path() == ".", "{}", e),
+        }
+    }
+}

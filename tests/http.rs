@@ -411,3 +411,38 @@ async fn without_decryption_keys_encrypted_tokens_are_refused() {
     let signed = demo::mint_signed_token(&key, &demo::demo_claims(600));
     assert_eq!(get(addr, "/me", Some(&signed)).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn optional_authentication_still_enforces_the_rules() {
+    let key = demo::DevKey::generate();
+    let mut config = config_with(&key);
+    config.jwt.as_mut().expect("jwt").optional = true;
+    let stack = Stack::from_config(&config).expect("stack");
+    let app = axum::Router::new()
+        .route(
+            "/seen",
+            route_get(|req: axum::extract::Request| async move {
+                axum::Json(
+                    serde_json::json!({ "claims": req.extensions().get::<AnonymizedClaims>().is_some() }),
+                )
+            }),
+        )
+        .merge(app::router())
+        .layer(stack);
+    let addr = serve_axum(app).await;
+    // No rule covers /seen: the request passes without claims.
+    let open = get(addr, "/seen", None).await;
+    assert_eq!(open.status, StatusCode::OK);
+    assert_eq!(open.body, r#"{"claims":false}"#);
+    // A rule covers /users: no claims, no entry.
+    let closed = get(addr, "/users/1", None).await;
+    assert_eq!(closed.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(closed.headers["www-authenticate"], r#"Bearer realm="users-api""#);
+    // A present token must still verify.
+    let bad = get(addr, "/seen", Some("e30.e30.e30")).await;
+    assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        get(addr, "/seen", Some(&token(&key))).await.body,
+        r#"{"claims":true}"#
+    );
+}
