@@ -2,8 +2,9 @@
 //! endpoint (about 2 KiB of user records with personal data) served twice by
 //! hyper, bare on `SHROUD_BARE_ADDR` (default `127.0.0.1:3100`) and behind
 //! the stack of `examples/config/default.toml` on `SHROUD_ADDR` (default
-//! `127.0.0.1:3101`). Prints a token (ES256, cached after its first use) for
-//! the load tool.
+//! `127.0.0.1:3101`). Prints a demo token for the load tool: a nested JWE
+//! (ES256 inside A256KW + A256GCM), verified once and then served from the
+//! verified-token cache.
 //!
 //! ```sh
 //! cargo run --release --example load_target
