@@ -1,0 +1,306 @@
+//! Authorization by path prefix and method, from the configuration.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll, ready};
+
+use bytes::Bytes;
+use http::{Method, Request, Response};
+use http_body_util::{Either, Full};
+use pin_project_lite::pin_project;
+use shroud_core::Claims;
+use shroud_jwt::{DefaultRejection, Rejection};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::config::{AuthzRuleConfig, ConfigError};
+
+/// One compiled rule.
+#[derive(Debug, Clone)]
+struct Rule {
+    prefix: String,
+    methods: Vec<Method>,
+    scopes: Vec<String>,
+    any_scopes: Vec<String>,
+    roles: Vec<String>,
+    /// The scopes named in the 403 challenge.
+    challenge: Arc<str>,
+}
+
+impl Rule {
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        let prefix = self.prefix.trim_end_matches('/');
+        let on_segment = path.strip_prefix(prefix).is_some_and(|rest| {
+            rest.is_empty() || rest.starts_with('/') || prefix.is_empty() || self.prefix.ends_with('/')
+        });
+        on_segment && (self.methods.is_empty() || self.methods.contains(method))
+    }
+
+    fn allows(&self, claims: &Claims) -> bool {
+        self.scopes.iter().all(|s| claims.has_scope(s))
+            && (self.any_scopes.is_empty() || self.any_scopes.iter().any(|s| claims.has_scope(s)))
+            && self.roles.iter().all(|r| claims.has_role(r))
+    }
+}
+
+/// Path and method rules checked on the verified claims (raw claims: this
+/// layer sits between the JWT and the anonymization layers).
+///
+/// The first rule whose prefix and method match decides: its scopes and
+/// roles must be present, or the answer is 403 `insufficient_scope` (HTTP)
+/// or `PERMISSION_DENIED` (gRPC). A request that no rule matches passes. A
+/// matching request without verified claims (optional authentication) gets
+/// 401. With no rules, the layer only forwards.
+#[derive(Debug, Clone)]
+pub struct PathAuthzLayer {
+    rules: Arc<[Rule]>,
+    on_rejection: DefaultRejection,
+}
+
+impl Default for PathAuthzLayer {
+    fn default() -> Self {
+        PathAuthzLayer {
+            rules: Arc::from(Vec::new()),
+            on_rejection: DefaultRejection::default(),
+        }
+    }
+}
+
+impl PathAuthzLayer {
+    /// Compiles `rules`; `realm` names the challenges. Errors name the key
+    /// path under `jwt.authorization`.
+    pub fn from_config(rules: &[AuthzRuleConfig], realm: &str) -> Result<Self, ConfigError> {
+        let on_rejection =
+            DefaultRejection::new(realm).map_err(|e| ConfigError::new("jwt.realm", e.to_string()))?;
+        let mut out = Vec::with_capacity(rules.len());
+        for (i, r) in rules.iter().enumerate() {
+            let at = |field: &str| format!("jwt.authorization[{i}].{field}");
+            if !r.path_prefix.starts_with('/') {
+                return Err(ConfigError::new(at("path_prefix"), "must start with `/`"));
+            }
+            let mut methods = Vec::with_capacity(r.methods.len());
+            for (j, m) in r.methods.iter().enumerate() {
+                let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
+                    .map_err(|_| ConfigError::new(format!("{}[{j}]", at("methods")), "not an HTTP method"))?;
+                methods.push(method);
+            }
+            for (field, list) in [
+                ("scopes", &r.scopes),
+                ("any_scopes", &r.any_scopes),
+                ("roles", &r.roles),
+            ] {
+                if let Some(j) = list
+                    .iter()
+                    .position(|s| s.is_empty() || s.contains([' ', '"', '\\']))
+                {
+                    return Err(ConfigError::new(
+                        format!("{}[{j}]", at(field)),
+                        "must be non-empty, without spaces, quotes or backslashes",
+                    ));
+                }
+            }
+            let mut challenge = r.scopes.clone();
+            challenge.extend(r.any_scopes.iter().cloned());
+            out.push(Rule {
+                prefix: r.path_prefix.clone(),
+                methods,
+                scopes: r.scopes.clone(),
+                any_scopes: r.any_scopes.clone(),
+                roles: r.roles.clone(),
+                challenge: Arc::from(challenge.join(" ")),
+            });
+        }
+        Ok(PathAuthzLayer {
+            rules: Arc::from(out),
+            on_rejection,
+        })
+    }
+
+    /// The number of rules.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+}
+
+impl<S> Layer<S> for PathAuthzLayer {
+    type Service = PathAuthz<S>;
+
+    fn layer(&self, inner: S) -> PathAuthz<S> {
+        PathAuthz {
+            inner,
+            layer: self.clone(),
+        }
+    }
+}
+
+/// The service of [`PathAuthzLayer`].
+#[derive(Debug, Clone)]
+pub struct PathAuthz<S> {
+    inner: S,
+    layer: PathAuthzLayer,
+}
+
+impl<S> PathAuthz<S> {
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// The inner service, by value.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+fn is_grpc(headers: &http::HeaderMap) -> bool {
+    headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for PathAuthz<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+{
+    type Response = Response<Either<Full<Bytes>, ResBody>>;
+    type Error = S::Error;
+    type Future = PathAuthzFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
+        let rule = self
+            .layer
+            .rules
+            .iter()
+            .find(|r| r.matches(req.method(), req.uri().path()));
+        let rejection = rule.and_then(|rule| match req.extensions().get::<Claims>() {
+            None => Some(Rejection::MissingToken),
+            Some(claims) if rule.allows(claims) => None,
+            Some(_) => Some(Rejection::InsufficientScope {
+                scope: rule.challenge.clone(),
+            }),
+        });
+        match rejection {
+            None => PathAuthzFuture {
+                kind: Kind::Inner {
+                    future: self.inner.call(req),
+                },
+            },
+            Some(rejection) => {
+                let grpc = is_grpc(req.headers());
+                tracing::debug!(
+                    reason = rejection.code(),
+                    grpc,
+                    "request refused by an authorization rule"
+                );
+                let mut res = if grpc {
+                    shroud_jwt::grpc_response(&rejection)
+                } else {
+                    shroud_jwt::http_response(self.layer.on_rejection.realm(), &rejection)
+                };
+                res.extensions_mut().insert(rejection);
+                PathAuthzFuture {
+                    kind: Kind::Refused {
+                        response: Some(res.map(Full::new)),
+                    },
+                }
+            }
+        }
+    }
+}
+
+pin_project! {
+    /// The response future of [`PathAuthz`].
+    pub struct PathAuthzFuture<F> {
+        #[pin]
+        kind: Kind<F>,
+    }
+}
+
+pin_project! {
+    #[project = KindProj]
+    enum Kind<F> {
+        Inner { #[pin] future: F },
+        Refused { response: Option<Response<Full<Bytes>>> },
+    }
+}
+
+impl<F, B, E> Future for PathAuthzFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+{
+    type Output = Result<Response<Either<Full<Bytes>, B>>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().kind.project() {
+            KindProj::Inner { future } => {
+                let res = ready!(future.poll(cx))?;
+                Poll::Ready(Ok(res.map(Either::Right)))
+            }
+            KindProj::Refused { response } => {
+                let res = response.take().expect("polled after completion");
+                Poll::Ready(Ok(res.map(Either::Left)))
+            }
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for PathAuthzFuture<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PathAuthzFuture").finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(prefix: &str, methods: &[&str]) -> AuthzRuleConfig {
+        AuthzRuleConfig {
+            path_prefix: prefix.into(),
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+            scopes: vec!["users:read".into()],
+            ..AuthzRuleConfig::default()
+        }
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        let l = PathAuthzLayer::from_config(&[rule("/admin", &[])], "api").unwrap();
+        let r = &l.rules[0];
+        assert!(r.matches(&Method::GET, "/admin"));
+        assert!(r.matches(&Method::GET, "/admin/users"));
+        assert!(!r.matches(&Method::GET, "/administrator"));
+        assert!(!r.matches(&Method::GET, "/"));
+        let l = PathAuthzLayer::from_config(&[rule("/", &["post"])], "api").unwrap();
+        assert!(l.rules[0].matches(&Method::POST, "/anything"));
+        assert!(!l.rules[0].matches(&Method::GET, "/anything"));
+    }
+
+    #[test]
+    fn bad_rules_name_their_path() {
+        let e = PathAuthzLayer::from_config(&[rule("admin", &[])], "api").unwrap_err();
+        assert_eq!(e.path(), "jwt.authorization[0].path_prefix");
+        let e =
+            PathAuthzLayer::from_config(&[rule("/a", &[]), rule("/b", &["GET", "N O"])], "api").unwrap_err();
+        assert_eq!(e.path(), "jwt.authorization[1].methods[1]");
+        let mut bad = rule("/a", &[]);
+        bad.roles = vec!["has space".into()];
+        let e = PathAuthzLayer::from_config(&[bad], "api").unwrap_err();
+        assert_eq!(e.path(), "jwt.authorization[0].roles[0]");
+    }
+}
