@@ -202,22 +202,7 @@ impl Key {
     /// `x5c`, `x5u` and `jku` are ignored.
     pub fn from_jwk(jwk: &Value) -> Result<Key, KeyError> {
         let obj = jwk.as_object().ok_or(KeyError::Jwk("not a JSON object"))?;
-        if let Some(u) = obj.get("use")
-            && u.as_str() != Some("sig")
-        {
-            return Err(KeyError::Jwk("`use` is not `sig`"));
-        }
-        if let Some(ops) = obj.get("key_ops") {
-            let ops = ops.as_array().ok_or(KeyError::Jwk("`key_ops` is not an array"))?;
-            if !ops.iter().any(|o| o.as_str() == Some("verify")) {
-                return Err(KeyError::Jwk("`key_ops` does not allow `verify`"));
-            }
-        }
-        let alg = match obj.get("alg") {
-            None => None,
-            Some(Value::String(a)) => Some(parse_alg(a).ok_or(KeyError::Jwk("unsupported `alg`"))?),
-            Some(_) => return Err(KeyError::Jwk("`alg` is not a string")),
-        };
+        let alg = signature_jwk_alg(obj, KeyOp::Verify)?;
         let kid = match obj.get("kid") {
             None => None,
             Some(Value::String(k)) => Some(k.as_str()),
@@ -644,6 +629,40 @@ impl KeySet {
             .iter()
             .filter(move |k| k.algs.contains(alg) && (kid.is_none() || k.kid.is_none() || k.kid() == kid))
             .take(MAX_TRIED)
+    }
+}
+
+/// What a signature JWK is imported for.
+#[derive(Clone, Copy)]
+pub(crate) enum KeyOp {
+    /// Verifying (`key_ops` must allow `verify`).
+    Verify,
+    /// Signing (`key_ops` must allow `sign`).
+    Sign,
+}
+
+/// Checks a signature JWK's `use` (`sig` when present) and `key_ops` (must
+/// allow `op` when present), and answers its `alg`, if any.
+pub(crate) fn signature_jwk_alg(obj: &Map<String, Value>, op: KeyOp) -> Result<Option<Algorithm>, KeyError> {
+    if let Some(u) = obj.get("use")
+        && u.as_str() != Some("sig")
+    {
+        return Err(KeyError::Jwk("`use` is not `sig`"));
+    }
+    if let Some(ops) = obj.get("key_ops") {
+        let ops = ops.as_array().ok_or(KeyError::Jwk("`key_ops` is not an array"))?;
+        let (name, refusal) = match op {
+            KeyOp::Verify => ("verify", "`key_ops` does not allow `verify`"),
+            KeyOp::Sign => ("sign", "`key_ops` does not allow `sign`"),
+        };
+        if !ops.iter().any(|o| o.as_str() == Some(name)) {
+            return Err(KeyError::Jwk(refusal));
+        }
+    }
+    match obj.get("alg") {
+        None => Ok(None),
+        Some(Value::String(a)) => Ok(Some(parse_alg(a).ok_or(KeyError::Jwk("unsupported `alg`"))?)),
+        Some(_) => Err(KeyError::Jwk("`alg` is not a string")),
     }
 }
 

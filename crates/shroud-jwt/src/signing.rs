@@ -14,7 +14,7 @@ use jsonwebtoken::{AlgorithmFamily, EncodingKey};
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::alg::{Algorithm, alg_name, parse_alg};
+use crate::alg::{Algorithm, alg_name};
 use crate::key::{KeyError, hmac_min_len};
 
 /// The prepared private key.
@@ -156,22 +156,7 @@ impl SigningKey {
     /// lack `sign` are refused.
     pub fn from_jwk(jwk: &Value, alg: Option<Algorithm>) -> Result<SigningKey, KeyError> {
         let obj = jwk.as_object().ok_or(KeyError::Jwk("not a JSON object"))?;
-        if let Some(u) = obj.get("use")
-            && u.as_str() != Some("sig")
-        {
-            return Err(KeyError::Jwk("`use` is not `sig`"));
-        }
-        if let Some(ops) = obj.get("key_ops") {
-            let ops = ops.as_array().ok_or(KeyError::Jwk("`key_ops` is not an array"))?;
-            if !ops.iter().any(|o| o.as_str() == Some("sign")) {
-                return Err(KeyError::Jwk("`key_ops` does not allow `sign`"));
-            }
-        }
-        let jwk_alg = match obj.get("alg") {
-            None => None,
-            Some(Value::String(a)) => Some(parse_alg(a).ok_or(KeyError::Jwk("unsupported `alg`"))?),
-            Some(_) => return Err(KeyError::Jwk("`alg` is not a string")),
-        };
+        let jwk_alg = crate::key::signature_jwk_alg(obj, crate::key::KeyOp::Sign)?;
         let alg = match (alg, jwk_alg) {
             (Some(a), Some(b)) if a != b => {
                 return Err(KeyError::Jwk("`alg` differs from the one asked for"));

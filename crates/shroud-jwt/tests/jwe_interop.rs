@@ -1,8 +1,9 @@
 //! Project Wycheproof's JWE vectors and tokens from an independent JOSE
 //! implementation (josekit), read from the shared vectors folder.
 
+mod common;
+
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -13,19 +14,8 @@ use shroud_jwt::{
     Verifier,
 };
 
-fn vectors() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
-    for candidate in ["shared/vectors", "../shared/vectors"] {
-        let p = root.join(candidate);
-        if p.exists() {
-            return p;
-        }
-    }
-    PathBuf::from("/work/shared/vectors")
-}
-
 fn read(rel: &str) -> String {
-    let path = vectors().join(rel);
+    let path = common::vectors().join(rel);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
@@ -141,7 +131,7 @@ fn wycheproof_json_web_encryption() {
 /// (`<alg>.jwt`) are not JWEs and skipped. Keys by alg family.
 #[test]
 fn josekit_tokens() {
-    let dir = vectors().join("josekit-interop/data/jwt");
+    let dir = common::vectors().join("josekit-interop/data/jwt");
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

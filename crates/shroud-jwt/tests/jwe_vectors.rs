@@ -2,7 +2,7 @@
 //! X25519 cookbook example, RFC 7516 Appendix A; deterministic ones are also
 //! reproduced byte for byte with the given CEK and IV.
 
-use std::path::PathBuf;
+mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,19 +12,8 @@ use shroud_jwt::{
     ContentEncryption, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, Key, KeyManagement, KeySet,
 };
 
-fn vectors() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
-    for candidate in ["shared/vectors", "../shared/vectors"] {
-        let p = root.join(candidate);
-        if p.exists() {
-            return p;
-        }
-    }
-    PathBuf::from("/work/shared/vectors")
-}
-
 fn load(rel: &str) -> Value {
-    let path = vectors().join(rel);
+    let path = common::vectors().join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }
@@ -281,7 +270,7 @@ fn round_trip_every_algorithm() {
 }
 
 fn load_jwk(name: &str) -> Value {
-    let path = vectors().join("josekit-interop/data/jwk").join(name);
+    let path = common::vectors().join("josekit-interop/data/jwk").join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 

@@ -2,25 +2,13 @@
 //! Wycheproof's JWS and JOSE-crypto files, read from the shared vectors
 //! folder next to the project.
 
-use std::path::PathBuf;
+mod common;
 
 use serde_json::{Value, json};
 use shroud_jwt::{Key, KeySet, Rejection, TrustedIssuer, Verifier};
 
-fn vectors() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
-    for candidate in ["shared/vectors", "../shared/vectors"] {
-        let p = root.join(candidate);
-        if p.exists() {
-            return p;
-        }
-    }
-    // The workspace sits next to `shared/`.
-    PathBuf::from("/work/shared/vectors")
-}
-
 fn load(rel: &str) -> Value {
-    let path = vectors().join(rel);
+    let path = common::vectors().join(rel);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
 }

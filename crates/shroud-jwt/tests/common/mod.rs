@@ -274,3 +274,16 @@ pub fn random(n: usize) -> Vec<u8> {
     aws_lc_rs::rand::fill(&mut k).unwrap();
     k
 }
+
+/// The public test vectors: `shared/vectors` beside the workspace (a clone
+/// sits next to `shared/`), else the development machine's copy.
+pub fn vectors() -> std::path::PathBuf {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..");
+    for candidate in ["shared/vectors", "../shared/vectors"] {
+        let p = root.join(candidate);
+        if p.exists() {
+            return p;
+        }
+    }
+    std::path::PathBuf::from("/work/shared/vectors")
+}
