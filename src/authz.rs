@@ -30,10 +30,11 @@ struct Rule {
 
 impl Rule {
     fn matches(&self, method: &Method, path: &str) -> bool {
-        let prefix = self.prefix.trim_end_matches('/');
-        let on_segment = path.strip_prefix(prefix).is_some_and(|rest| {
-            rest.is_empty() || rest.starts_with('/') || prefix.is_empty() || self.prefix.ends_with('/')
-        });
+        // `prefix` has no trailing `/` (trimmed at construction): `/admin/`
+        // and `/admin` both cover `/admin` and `/admin/...`, never `/administrator`.
+        let on_segment = path
+            .strip_prefix(self.prefix.as_str())
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || self.prefix.is_empty());
         on_segment && (self.methods.is_empty() || self.methods.contains(method))
     }
 
@@ -103,7 +104,7 @@ impl PathAuthzLayer {
             let mut challenge = r.scopes.clone();
             challenge.extend(r.any_scopes.iter().cloned());
             out.push(Rule {
-                prefix: r.path_prefix.clone(),
+                prefix: r.path_prefix.trim_end_matches('/').to_owned(),
                 methods,
                 scopes: r.scopes.clone(),
                 any_scopes: r.any_scopes.clone(),
@@ -286,6 +287,13 @@ mod tests {
         assert!(r.matches(&Method::GET, "/admin/users"));
         assert!(!r.matches(&Method::GET, "/administrator"));
         assert!(!r.matches(&Method::GET, "/"));
+        // A trailing slash in the rule does not widen it to other segments.
+        let l = PathAuthzLayer::from_config(&[rule("/admin/", &[])], "api").unwrap();
+        let r = &l.rules[0];
+        assert!(r.matches(&Method::GET, "/admin/users"));
+        assert!(r.matches(&Method::GET, "/admin"));
+        assert!(!r.matches(&Method::GET, "/administrator"));
+        assert!(!r.matches(&Method::GET, "/adminx/users"));
         let l = PathAuthzLayer::from_config(&[rule("/", &["post"])], "api").unwrap();
         assert!(l.rules[0].matches(&Method::POST, "/anything"));
         assert!(!l.rules[0].matches(&Method::GET, "/anything"));
