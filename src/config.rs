@@ -30,8 +30,13 @@ pub struct ConfigError {
 impl ConfigError {
     /// An error about the key at `path` (dotted, with `[i]` for list items).
     pub fn new(path: impl Into<String>, message: impl Into<String>) -> Self {
+        let mut path = path.into();
+        if path.is_empty() {
+            // A parser error before any key (YAML `?`): the document itself.
+            path.push('.');
+        }
         ConfigError {
-            path: path.into(),
+            path,
             message: message.into(),
         }
     }
@@ -517,18 +522,38 @@ fn toml_message(e: &toml::de::Error) -> String {
     scrub(e.message())
 }
 
-/// Removes quoted values from a parser message: serde quotes offending values
-/// (`invalid type: string "..."`), and a value may be a secret.
+/// Removes values from a parser message: serde quotes offending values
+/// (`invalid type: string "..."`, `unknown variant \`...\``), and a value
+/// may be a secret. Escaped characters inside quotes never end the quote.
 fn scrub(message: &str) -> String {
+    const VARIANT: &str = "unknown variant `";
     let mut out = String::with_capacity(message.len());
+    let mut chars = message.char_indices();
     let mut in_quote = false;
-    for c in message.chars() {
-        if c == '"' {
-            if !in_quote {
-                out.push_str("\"…\"");
+    while let Some((i, c)) = chars.next() {
+        if in_quote {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_quote = false,
+                _ => {}
             }
-            in_quote = !in_quote;
-        } else if !in_quote {
+        } else if c == '"' {
+            out.push_str("\"…\"");
+            in_quote = true;
+        } else if message[i..].starts_with(VARIANT) {
+            out.push_str("unknown variant `…`");
+            // Skip the variant text up to its closing backtick.
+            for _ in 0..VARIANT.len() - 1 {
+                chars.next();
+            }
+            for (_, c) in chars.by_ref() {
+                if c == '`' {
+                    break;
+                }
+            }
+        } else {
             out.push(c);
         }
     }
@@ -557,6 +582,16 @@ mod tests {
             r#"invalid type: string "…", expected u64"#
         );
         assert_eq!(scrub("unknown field `x`"), "unknown field `x`");
+        // An escaped quote does not end the quoted value.
+        assert_eq!(
+            scrub(r#"invalid type: string "ab\"cd-secret", expected u64"#),
+            r#"invalid type: string "…", expected u64"#
+        );
+        // A variant is a value of the file: never shown.
+        assert_eq!(
+            scrub("unknown variant `hunter2`, expected one of `pem`, `jwk`"),
+            "unknown variant `…`, expected one of `pem`, `jwk`"
+        );
     }
 
     #[test]
