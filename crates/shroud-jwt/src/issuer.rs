@@ -279,8 +279,10 @@ impl Issuer {
         let exp = now.checked_add(inner.lifetime).ok_or(MintError::Clock)?;
         // The caller's claims, then the issuer's, written straight after
         // them: no claim of the issuer's is in the map (checked above).
-        let mut payload = Vec::with_capacity(256);
-        serde_json::to_writer(&mut payload, &claims).map_err(|_| MintError::NotAnObject)?;
+        // Wiped when dropped, on every path: with an encrypter the claims
+        // are confidential, and an error below may return early.
+        let mut payload = zeroize::Zeroizing::new(Vec::with_capacity(256));
+        serde_json::to_writer(&mut *payload, &claims).map_err(|_| MintError::NotAnObject)?;
         drop(claims);
         payload.pop(); // the closing brace
         if payload.len() > 1 {
@@ -288,8 +290,11 @@ impl Issuer {
         }
         payload.extend_from_slice(&inner.fixed_claims);
         write_claims(&mut payload, now, exp, inner.not_before, inner.jti)?;
+        // Room for the largest signature (RSA-8192: 1,366 base64url
+        // characters), so the token never reallocates and leaves an unwiped
+        // copy of the inner JWS behind.
         let mut token =
-            String::with_capacity(inner.header_prefix.len() + payload.len().div_ceil(3) * 4 + 1 + 700);
+            String::with_capacity(inner.header_prefix.len() + payload.len().div_ceil(3) * 4 + 1 + 1400);
         token.push_str(&inner.header_prefix);
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
         let signature = inner.key.sign(token.as_bytes()).ok_or(MintError::Crypto)?;
@@ -298,9 +303,9 @@ impl Issuer {
         match &inner.encrypter {
             None => Ok(token),
             Some(encrypter) => {
-                // The claims are confidential here: wipe the serialized
-                // claims and, once encrypted, the inner JWS.
-                zeroize::Zeroize::zeroize(&mut payload);
+                // The claims are confidential here: wipe the inner JWS once
+                // encrypted (the serialized claims are wiped on drop).
+                drop(payload);
                 let jws = zeroize::Zeroizing::new(token);
                 encrypter
                     .encrypt(jws.as_bytes(), Some("JWT"))

@@ -143,15 +143,18 @@ pub(crate) fn open(
     cek: &[u8],
     iv: &[u8],
     aad: &[u8],
-    mut ct: Vec<u8>,
+    ct: Vec<u8>,
     tag: &[u8],
 ) -> Result<Zeroizing<Vec<u8>>, Failed> {
+    // Wiped however this ends: a failure after decryption has started (a
+    // CBC padding error on authentic ciphertext) leaves plaintext in it.
+    let mut ct = Zeroizing::new(ct);
     if cek.len() != enc.key_len() || iv.len() != enc.iv_len() || tag.len() != enc.tag_len() {
         return Err(Failed);
     }
     if enc.is_gcm() {
         gcm_open(cek, iv, aad, &mut ct, tag)?;
-        return Ok(Zeroizing::new(ct));
+        return Ok(ct);
     }
     let (mac_key, enc_key) = cek.split_at(cek.len() / 2);
     let want = cbc_hs_tag(enc, mac_key, aad, iv, &ct);
@@ -179,9 +182,8 @@ pub(crate) fn open(
             .len(),
         _ => return Err(Failed),
     };
-    let mut out = Zeroizing::new(ct);
-    out.truncate(n);
-    Ok(out)
+    ct.truncate(n);
+    Ok(ct)
 }
 
 #[cfg(test)]
