@@ -18,6 +18,7 @@ use shroud_trace::TracePolicy;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_layer::Layer;
 use tower_service::Service;
+use zeroize::Zeroizing;
 
 use crate::authz::{PathAuthz, PathAuthzLayer};
 use crate::config::{
@@ -228,7 +229,7 @@ fn trace_layer(cfg: &TraceConfig) -> TraceLayer {
 }
 
 /// The key material of one [`KeyConfig`], from inline, file or environment.
-fn key_text(cfg: &KeyConfig, at: &str) -> Result<String, ConfigError> {
+fn key_text(cfg: &KeyConfig, at: &str) -> Result<Zeroizing<String>, ConfigError> {
     let set = [cfg.value.is_some(), cfg.file.is_some(), cfg.env.is_some()];
     if set.iter().filter(|x| **x).count() != 1 {
         return Err(ConfigError::new(
@@ -236,16 +237,18 @@ fn key_text(cfg: &KeyConfig, at: &str) -> Result<String, ConfigError> {
             "exactly one of `value`, `file`, `env` must be set",
         ));
     }
-    if let Some(v) = &cfg.value {
-        Ok(v.clone())
+    // Key text (private keys, HMAC secrets) is wiped when dropped.
+    let text = if let Some(v) = &cfg.value {
+        v.clone()
     } else if let Some(f) = &cfg.file {
         read_bounded(f, shroud_jwt::MAX_JWKS_LEN as u64)
-            .map_err(|e| ConfigError::new(format!("{at}.file"), e))
+            .map_err(|e| ConfigError::new(format!("{at}.file"), e))?
     } else {
         let var = cfg.env.as_deref().unwrap_or_default();
         std::env::var(var)
-            .map_err(|_| ConfigError::new(format!("{at}.env"), "variable is not set or not UTF-8"))
-    }
+            .map_err(|_| ConfigError::new(format!("{at}.env"), "variable is not set or not UTF-8"))?
+    };
+    Ok(Zeroizing::new(text))
 }
 
 fn alg(cfg: &KeyConfig, at: &str) -> Result<Option<shroud_jwt::Algorithm>, ConfigError> {
