@@ -210,11 +210,21 @@ impl SecretKey {
     pub fn from_file(id: impl Into<String>, path: impl AsRef<Path>) -> Result<SecretKey, KeyError> {
         let id = id.into();
         let path = path.as_ref();
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| KeyError::Source {
+        let source = |reason: String| KeyError::Source {
             id: id.clone(),
             source_name: path.display().to_string(),
-            reason: e.kind().to_string(),
-        })?);
+            reason,
+        };
+        // At most the hex form of the largest secret, its prefix and some
+        // whitespace: a wrong path (a log, a device) is refused, not read whole.
+        let cap = (2 * MAX_SECRET_LEN + 64) as u64;
+        let file = std::fs::File::open(path).map_err(|e| source(e.kind().to_string()))?;
+        let mut text = Zeroizing::new(String::new());
+        std::io::Read::read_to_string(&mut std::io::Read::take(file, cap + 1), &mut text)
+            .map_err(|e| source(e.kind().to_string()))?;
+        if text.len() as u64 > cap {
+            return Err(source(format!("file larger than {cap} bytes")));
+        }
         SecretKey::parse(id, &text)
     }
 
@@ -310,6 +320,11 @@ mod tests {
         assert_eq!(k.expose_secret()[31], 0x1f);
         let missing = SecretKey::from_file("f", dir.join("missing")).unwrap_err();
         assert!(matches!(missing, KeyError::Source { .. }));
+        // A file far larger than any encoded secret is refused unread.
+        let big = dir.join("big.txt");
+        std::fs::write(&big, "a".repeat(1 << 20)).unwrap();
+        let e = SecretKey::from_file("f", &big).unwrap_err();
+        assert!(e.to_string().contains("larger than"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
         let var = "SHROUD_CORE_TEST_KEY_UNSET_VARIABLE";
         assert!(matches!(
