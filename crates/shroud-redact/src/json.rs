@@ -15,6 +15,9 @@ use crate::error::RedactError;
 use crate::policy::{Inner, Policy};
 use crate::summary::{Counters, RedactionSummary};
 
+mod fast;
+mod keys;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     /// A value is expected (document start, after `:`, after `,` in an array).
@@ -122,9 +125,12 @@ pub struct JsonRedactor {
     consumed: u64,
     failed: bool,
     scratch: String,
-    lower: Vec<u8>,
+    keys: keys::KeyCache,
     repl: Vec<u8>,
     counters: Counters,
+    /// Whether the fast lane runs (tests compare it with the general machine).
+    #[cfg(test)]
+    lane: bool,
 }
 
 impl JsonRedactor {
@@ -163,9 +169,11 @@ impl JsonRedactor {
             consumed: 0,
             failed: false,
             scratch: String::new(),
-            lower: Vec::new(),
+            keys: keys::KeyCache::default(),
             repl: Vec::new(),
             counters: Counters::default(),
+            #[cfg(test)]
+            lane: true,
         }
     }
 
@@ -327,6 +335,13 @@ impl JsonRedactor {
                     }
                 }
                 _ => {
+                    if self.fast_ready() {
+                        let j = self.fast(inp, i, out);
+                        if j > i {
+                            i = j;
+                            continue;
+                        }
+                    }
                     let b = inp[i];
                     if matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                         i += 1;
@@ -788,14 +803,8 @@ impl JsonRedactor {
                 }
                 self.next_live = live;
             }
-            if matched.is_none() && !inner.keys.is_empty() && key.len() <= inner.key_max_len {
-                let base = inner.paths.len();
-                let lower = &mut self.lower;
-                matched = inner
-                    .keys
-                    .iter()
-                    .position(|m| m.matches(key, lower))
-                    .map(|j| base + j);
+            if matched.is_none() {
+                matched = self.keys.lookup(inner, key);
             }
             if let Some(r) = matched {
                 match inner.rules[r].action {
