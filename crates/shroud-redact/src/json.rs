@@ -738,9 +738,8 @@ impl JsonRedactor {
             }
             Disp::Rule(r) => {
                 self.counters.rule(r as usize);
-                let rule = &inner.rules[r as usize];
                 let text = string_text(content, self.escaped, &mut self.scratch);
-                apply_rule(inner, &rule.action, &rule.name, text, repl)
+                apply_rule(inner, r as usize, text, repl)
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) => scan_string(
@@ -895,10 +894,9 @@ impl JsonRedactor {
             }
             Disp::Rule(r) => {
                 self.counters.rule(r as usize);
-                let rule = &inner.rules[r as usize];
                 // Numbers and booleans are ASCII.
                 let text = std::str::from_utf8(tok).unwrap_or_default();
-                apply_rule(inner, &rule.action, &rule.name, text, repl)
+                apply_rule(inner, r as usize, text, repl)
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) if number && inner.numbers && digit_count(tok) >= 12 => {
@@ -989,13 +987,18 @@ fn string_text<'a>(content: &'a [u8], escaped: bool, scratch: &'a mut String) ->
     }
 }
 
-/// Applies a rule's strategy to a scalar's text.
-fn apply_rule(inner: &Inner, action: &Strategy, name: &str, text: &str, repl: &mut Vec<u8>) -> Act {
+/// Applies rule `r` to a scalar's text.
+fn apply_rule(inner: &Inner, r: usize, text: &str, repl: &mut Vec<u8>) -> Act {
+    let rule = &inner.rules[r];
+    if let Some(fixed) = &rule.fixed {
+        repl.extend_from_slice(fixed);
+        return Act::Replace;
+    }
     let target = Target {
-        domain: name,
+        domain: &rule.name,
         label: None,
     };
-    match inner.transformer.apply(action, target, text) {
+    match inner.transformer.apply(&rule.action, target, text) {
         Outcome::Keep => return Act::Verbatim,
         Outcome::Replace(s) => write_json_string(repl, &s),
         Outcome::Drop => repl.extend_from_slice(b"null"),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use shroud_core::{Kind, Redactor, Scanner, Strategy, StrategyError, Transformer};
+use shroud_core::{Kind, Outcome, Redactor, Scanner, Strategy, StrategyError, Target, Transformer};
 
 /// Default cap on JSON nesting.
 pub const DEFAULT_MAX_DEPTH: usize = 128;
@@ -393,6 +393,26 @@ fn glob(p: &[u8], s: &[u8]) -> bool {
     p[pi..].iter().all(|b| *b == b'*')
 }
 
+/// The JSON string a `redact` action writes for every value, made by the
+/// transformer itself.
+fn fixed(transformer: &Transformer, name: &str, action: &Strategy) -> Option<Box<[u8]>> {
+    if !matches!(action, Strategy::Redact { .. }) {
+        return None;
+    }
+    let target = Target {
+        domain: name,
+        label: None,
+    };
+    match transformer.apply(action, target, "") {
+        Outcome::Replace(text) => {
+            let mut out = Vec::new();
+            crate::json::write_json_string(&mut out, &text);
+            Some(out.into_boxed_slice())
+        }
+        Outcome::Keep | Outcome::Drop => None,
+    }
+}
+
 /// One segment of a path rule.
 #[derive(Debug, Clone)]
 pub(crate) enum Seg {
@@ -457,6 +477,9 @@ pub(crate) struct Rule {
     /// pseudonym/encryption domain.
     pub(crate) name: String,
     pub(crate) action: Strategy,
+    /// The JSON string that replaces every value, when the action does not
+    /// depend on the value (`redact`).
+    pub(crate) fixed: Option<Box<[u8]>>,
 }
 
 #[derive(Debug)]
@@ -636,6 +659,7 @@ impl Policy {
             rules.push(Rule {
                 name: p.path.clone(),
                 action: p.action.clone(),
+                fixed: fixed(&transformer, &p.path, &p.action),
             });
         }
         let mut keys = Vec::new();
@@ -648,6 +672,7 @@ impl Policy {
             rules.push(Rule {
                 name: k.key.clone(),
                 action: k.action.clone(),
+                fixed: fixed(&transformer, &k.key, &k.action),
             });
         }
         let key_max_len = config

@@ -84,6 +84,8 @@ impl JsonRedactor {
         let Some(top) = self.stack.last() else { return i };
         let mut obj = top.obj;
         let mut keep = top.keep;
+        // Whether the object has written a member (its frame's `emitted`).
+        let mut emitted = top.emitted;
         let mut fs = match self.state {
             State::ObjectFirst => Fs::KeyOrClose,
             State::Key => Fs::Key,
@@ -120,17 +122,23 @@ impl JsonRedactor {
             }};
         }
         // Applies key rule `$r` to the scalar `inp[$start..$end]` (whose text
-        // is `$text`), writing the replacement in place.
+        // `$text` gives, when the rule needs it), writing the replacement in
+        // place.
         macro_rules! rule_in_place {
             ($start:expr, $end:expr, $r:expr, $text:expr) => {{
                 let r = usize::from($r);
                 self.counters.rule(r);
-                let rule = &inner.rules[r];
-                self.repl.clear();
-                if apply_rule(inner, &rule.action, &rule.name, $text, &mut self.repl) == Act::Replace {
+                if let Some(fixed) = &inner.rules[r].fixed {
                     out.extend_from_slice(&inp[self.mark..$start]);
-                    out.extend_from_slice(&self.repl);
+                    out.extend_from_slice(fixed);
                     self.mark = $end;
+                } else {
+                    self.repl.clear();
+                    if apply_rule(inner, r, $text, &mut self.repl) == Act::Replace {
+                        out.extend_from_slice(&inp[self.mark..$start]);
+                        out.extend_from_slice(&self.repl);
+                        self.mark = $end;
+                    }
                 }
             }};
         }
@@ -152,7 +160,13 @@ impl JsonRedactor {
                     if fs == Fs::KeyOrClose {
                         if b == b'}' {
                             i += 1;
-                            if !close_fast(&mut self.stack, &mut self.state, &mut obj, &mut keep) {
+                            if !close_fast(
+                                &mut self.stack,
+                                &mut self.state,
+                                &mut obj,
+                                &mut keep,
+                                &mut emitted,
+                            ) {
                                 return i;
                             }
                             fs = Fs::After;
@@ -214,7 +228,8 @@ impl JsonRedactor {
                         fs = Fs::After;
                         continue;
                     }
-                    if fs == Fs::KeyOrClose {
+                    if !emitted {
+                        emitted = true;
                         self.stack.last_mut().expect("inside an object").emitted = true;
                     }
                     fs = Fs::Value;
@@ -222,7 +237,13 @@ impl JsonRedactor {
                 Fs::Value | Fs::ValueOrClose => {
                     if fs == Fs::ValueOrClose && b == b']' {
                         i += 1;
-                        if !close_fast(&mut self.stack, &mut self.state, &mut obj, &mut keep) {
+                        if !close_fast(
+                            &mut self.stack,
+                            &mut self.state,
+                            &mut obj,
+                            &mut keep,
+                            &mut emitted,
+                        ) {
                             return i;
                         }
                         fs = Fs::After;
@@ -268,12 +289,17 @@ impl JsonRedactor {
                                     }
                                 }
                                 Disp::Rule(r) => {
-                                    let Ok(text) = std::str::from_utf8(&inp[i + 1..close]) else {
-                                        stop_value!(i)
-                                    };
                                     if end - i > max_pending {
                                         stop_value!(i);
                                     }
+                                    let text = if inner.rules[usize::from(r)].fixed.is_some() {
+                                        ""
+                                    } else {
+                                        match std::str::from_utf8(&inp[i + 1..close]) {
+                                            Ok(t) => t,
+                                            Err(_) => stop_value!(i),
+                                        }
+                                    };
                                     rule_in_place!(i, end, r, text);
                                 }
                                 Disp::Null(_) => unreachable!("dropped members are cut at their key"),
@@ -320,6 +346,7 @@ impl JsonRedactor {
                             }
                             obj = b == b'{';
                             keep = d == Disp::Keep;
+                            emitted = false;
                             self.stack.push(Frame {
                                 obj,
                                 emitted: false,
@@ -337,7 +364,7 @@ impl JsonRedactor {
                 }
                 Fs::After => match b {
                     b',' if obj => {
-                        if need_keys && !self.stack.last().is_some_and(|t| t.emitted) {
+                        if need_keys && !emitted {
                             // Every member so far was dropped: the general
                             // machine removes this comma.
                             self.state = State::After;
@@ -354,7 +381,13 @@ impl JsonRedactor {
                     }
                     b'}' | b']' if obj == (b == b'}') => {
                         i += 1;
-                        if !close_fast(&mut self.stack, &mut self.state, &mut obj, &mut keep) {
+                        if !close_fast(
+                            &mut self.stack,
+                            &mut self.state,
+                            &mut obj,
+                            &mut keep,
+                            &mut emitted,
+                        ) {
                             return i;
                         }
                     }
@@ -398,7 +431,13 @@ fn scalar_end(inp: &[u8], i: usize) -> Option<usize> {
 /// Closes the innermost container; answers whether the lane goes on in the
 /// one around it (else `state` is set for the general machine).
 #[inline]
-fn close_fast(stack: &mut Vec<Frame>, state: &mut State, obj: &mut bool, keep: &mut bool) -> bool {
+fn close_fast(
+    stack: &mut Vec<Frame>,
+    state: &mut State,
+    obj: &mut bool,
+    keep: &mut bool,
+    emitted: &mut bool,
+) -> bool {
     stack.pop();
     match stack.last() {
         None => {
@@ -412,6 +451,7 @@ fn close_fast(stack: &mut Vec<Frame>, state: &mut State, obj: &mut bool, keep: &
         Some(t) => {
             *obj = t.obj;
             *keep = t.keep;
+            *emitted = t.emitted;
             true
         }
     }

@@ -77,11 +77,39 @@ fn words(name: &[u8]) -> (u64, u64) {
     }
 }
 
+/// The first of the two slots a name may live in.
+#[inline(always)]
+fn set_of(head: u64, tail: u64, len: usize) -> usize {
+    ((head ^ tail.rotate_left(23) ^ len as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        >> (64 - SLOTS.trailing_zeros())) as usize
+        & !1
+}
+
 impl KeyCache {
     /// The rule (an index into `inner.rules`) that the member name `name`
     /// (raw, unescaped) matches among the key rules, if any.
-    #[inline]
+    ///
+    /// A hit on a name of up to 16 bytes is inlined: two loads, a multiply
+    /// and two compares a way.
+    #[inline(always)]
     pub(super) fn lookup(&mut self, inner: &Inner, name: &[u8]) -> Option<usize> {
+        if name.len() <= 16 {
+            let (head, tail) = words(name);
+            let s = set_of(head, tail, name.len());
+            for w in [s, s + 1] {
+                let slot = &self.slots[w];
+                if slot.head == head && slot.tail == tail && usize::from(slot.len) == name.len() {
+                    return (slot.rule != NONE).then_some(usize::from(slot.rule));
+                }
+            }
+        }
+        self.lookup_slow(inner, name)
+    }
+
+    /// Everything but a short hit. Only names a key rule could match are
+    /// cached, so the inlined hit path needs no other check.
+    #[inline(never)]
+    fn lookup_slow(&mut self, inner: &Inner, name: &[u8]) -> Option<usize> {
         if inner.keys.is_empty() || name.len() > inner.key_max_len {
             return None;
         }
@@ -89,16 +117,13 @@ impl KeyCache {
             return self.compute(inner, name);
         }
         let (head, tail) = words(name);
-        let s = ((head ^ tail.rotate_left(23) ^ name.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            >> (64 - SLOTS.trailing_zeros())) as usize
-            & !1;
-        // Two ways, `s` and `s + 1`; the newer entry lives in `s`.
+        let s = set_of(head, tail, name.len());
         for w in [s, s + 1] {
             let slot = &self.slots[w];
             if slot.head == head
                 && slot.tail == tail
                 && usize::from(slot.len) == name.len()
-                && (name.len() <= 16 || slot.name[..name.len()] == *name)
+                && slot.name[..name.len()] == *name
             {
                 return (slot.rule != NONE).then_some(usize::from(slot.rule));
             }
@@ -107,6 +132,7 @@ impl KeyCache {
     }
 
     #[cold]
+    #[inline(never)]
     fn miss(&mut self, inner: &Inner, name: &[u8], s: usize, head: u64, tail: u64) -> Option<usize> {
         let rule = self.compute(inner, name);
         self.slots[s + 1] = self.slots[s];
