@@ -803,7 +803,7 @@ impl JsonRedactor {
                 self.next_live = live;
             }
             if matched.is_none() {
-                matched = self.keys.lookup(inner, key);
+                matched = self.keys.lookup(inner, key).rule();
             }
             if let Some(r) = matched {
                 match inner.rules[r].action {
@@ -1020,7 +1020,9 @@ fn scan_string(
     let mut any = false;
     let mut last = 0;
     if !escaped {
-        if !crate::scan::may_match(red.scanner(), content) {
+        // A short string is scanned at once: the scan's first pass is what
+        // `may_match` would do.
+        if content.len() >= 64 && !crate::scan::may_match(red.scanner(), content) {
             return Act::Verbatim;
         }
         crate::scan::for_each(red.scanner(), content, |f| {

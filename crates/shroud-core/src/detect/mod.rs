@@ -371,12 +371,16 @@ impl Scanner {
         if !inner.custom.is_empty() {
             return true;
         }
-        // One pass with one table load a byte, as `scan_short` looks.
-        let class: &[u8; 256] = &inner.short.class;
-        hay.iter().enumerate().any(|(i, &b)| {
-            let c = class[usize::from(b)];
-            c & TRIGGER != 0 || (c & KEYWORD_START != 0 && inner.short.at(hay, i).is_some())
-        })
+        // One pass with one table load a byte pair, as `scan_short` looks.
+        let short = &inner.short;
+        let mut from = 0;
+        while let Some(i) = short.next_stop(hay, from) {
+            if short.class[usize::from(hay[i])] & TRIGGER != 0 || short.at(hay, i).is_some() {
+                return true;
+            }
+            from = i + 1;
+        }
+        false
     }
 
     /// All findings in `hay`, in order, non-overlapping.
@@ -469,11 +473,7 @@ impl Scanner {
         let mut pos = 0usize;
         let mut floor = 0usize;
         while pos < hay.len() {
-            let Some(i) = hay[pos..]
-                .iter()
-                .position(|&b| class[usize::from(b)] != 0)
-                .map(|i| pos + i)
-            else {
+            let Some(i) = inner.short.next_stop(hay, pos) else {
                 return;
             };
             let c = class[usize::from(hay[i])];
@@ -704,6 +704,10 @@ struct ShortKeywords {
     /// Per byte: [`KEYWORD_START`] when it starts some pattern, [`TRIGGER`]
     /// when it is a trigger byte and numbers are detected.
     class: Box<[u8; 256]>,
+    /// One bit per byte pair where a scan must stop: the first two bytes of
+    /// some pattern, or any pair whose first byte is a trigger. Common letters
+    /// that start a pattern (`e`, `s`, `b`) rarely start one of its pairs.
+    stops: Box<[u64; 1024]>,
     /// `(prefix, pattern, id)`, sorted by prefix; patterns sharing a prefix
     /// keep their preference order.
     patterns: Vec<(u16, Box<[u8]>, usize)>,
@@ -732,12 +736,38 @@ impl ShortKeywords {
                 class[usize::from(b)] |= TRIGGER;
             }
         }
+        let mut stops = pairs.clone();
+        for b in 0..=255u8 {
+            if class[usize::from(b)] & TRIGGER != 0 {
+                let k = usize::from(b) << 8;
+                stops[k >> 6..(k >> 6) + 4].fill(u64::MAX);
+            }
+        }
         ShortKeywords {
             pairs,
             first,
             class,
+            stops,
             patterns,
         }
+    }
+
+    /// The first position at or after `from` where a keyword may start or a
+    /// trigger byte sits: every position [`at`](Self::at) or a trigger could
+    /// answer for, and few others.
+    #[inline]
+    fn next_stop(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let stops: &[u64; 1024] = &self.stops;
+        let tail = hay.get(from..)?;
+        if let Some(i) = tail.windows(2).position(|w| {
+            let k = usize::from(w[0]) << 8 | usize::from(w[1]);
+            stops[k >> 6] >> (k & 63) & 1 != 0
+        }) {
+            return Some(from + i);
+        }
+        // The last byte starts no keyword (each has three bytes or more).
+        let last = hay.len().checked_sub(1)?;
+        (last >= from && self.class[usize::from(hay[last])] & TRIGGER != 0).then_some(last)
     }
 
     /// The keyword starting at `at`, if any (the first listed wins), as

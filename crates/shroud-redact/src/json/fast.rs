@@ -194,14 +194,16 @@ impl JsonRedactor {
                         }
                         if !keep {
                             let key = &inp[i + 1..close];
-                            if let Some(r) = self.keys.lookup(inner, key) {
+                            let info = self.keys.lookup(inner, key);
+                            if let Some(r) = info.rule() {
                                 d = match inner.rules[r].action {
                                     Strategy::Keep => Disp::Keep,
                                     Strategy::Drop => Disp::Null(r as u16),
                                     _ => Disp::Rule(r as u16),
                                 };
                             }
-                            if d != Disp::Keep && scanner.is_some_and(|s| s.may_match(key)) {
+                            // The general machine scans the key itself.
+                            if info.scan && d != Disp::Keep {
                                 stop_member!();
                             }
                         }
@@ -270,7 +272,7 @@ impl JsonRedactor {
                                         if end - i > max_pending {
                                             stop_value!(i);
                                         }
-                                        if red.scanner().may_match(&inp[i + 1..close]) {
+                                        {
                                             self.repl.clear();
                                             let act = scan_string(
                                                 red,

@@ -1,25 +1,44 @@
-//! Which key rule a member name matches, remembered per name.
+//! What the policy makes of a member name, remembered per name: the key
+//! rule it matches and whether the detectors could find anything in it.
 //!
 //! API responses repeat a handful of member names; matching each against
-//! every key rule (case-insensitive exact, globs) costs more than the rest of
-//! the member. The cache is two-way set-associative, per redactor, and bounded: names
-//! an attacker floods it with only evict entries, and every answer is the
-//! matchers' own, computed on a miss.
+//! every key rule (case-insensitive exact, globs) and prefiltering it for
+//! the detectors costs more than the rest of the member. The cache is
+//! two-way set-associative, per redactor, and bounded: names an attacker
+//! floods it with only evict entries, and every answer is the matchers' and
+//! the scanner's own, computed on a miss.
 
 use crate::policy::Inner;
 
 /// Slots in the cache.
 const SLOTS: usize = 128;
-/// The longest name the cache keeps; longer names are matched every time.
+/// The longest name the cache keeps; longer names are looked at every time.
 const CAP: usize = 30;
 /// No rule.
 const NONE: u16 = u16::MAX;
+
+/// What the policy makes of one member name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct KeyInfo {
+    rule: u16,
+    /// Whether the detectors could find anything in the name itself
+    /// ([`Scanner::may_match`](shroud_core::Scanner::may_match)).
+    pub(super) scan: bool,
+}
+
+impl KeyInfo {
+    /// The key rule the name matches: an index into `inner.rules`.
+    #[inline(always)]
+    pub(super) fn rule(self) -> Option<usize> {
+        (self.rule != NONE).then_some(usize::from(self.rule))
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     /// `u8::MAX`: empty.
     len: u8,
-    rule: u16,
+    info: KeyInfo,
     /// The name's [`words`]: with `len`, the whole name up to 16 bytes.
     head: u64,
     tail: u64,
@@ -29,14 +48,17 @@ struct Slot {
 
 const EMPTY: Slot = Slot {
     len: u8::MAX,
-    rule: NONE,
+    info: KeyInfo {
+        rule: NONE,
+        scan: false,
+    },
     head: 0,
     tail: 0,
     name: [0; CAP],
 };
 
-/// A two-way set-associative cache from raw member names to the key rule
-/// they match.
+/// A two-way set-associative cache from raw member names to what the policy
+/// makes of them.
 #[derive(Debug)]
 pub(super) struct KeyCache {
     slots: Box<[Slot; SLOTS]>,
@@ -86,33 +108,28 @@ fn set_of(head: u64, tail: u64, len: usize) -> usize {
 }
 
 impl KeyCache {
-    /// The rule (an index into `inner.rules`) that the member name `name`
-    /// (raw, unescaped) matches among the key rules, if any.
+    /// What the policy makes of the member name `name` (raw, unescaped).
     ///
     /// A hit on a name of up to 16 bytes is inlined: two loads, a multiply
     /// and two compares a way.
     #[inline(always)]
-    pub(super) fn lookup(&mut self, inner: &Inner, name: &[u8]) -> Option<usize> {
+    pub(super) fn lookup(&mut self, inner: &Inner, name: &[u8]) -> KeyInfo {
         if name.len() <= 16 {
             let (head, tail) = words(name);
             let s = set_of(head, tail, name.len());
             for w in [s, s + 1] {
                 let slot = &self.slots[w];
                 if slot.head == head && slot.tail == tail && usize::from(slot.len) == name.len() {
-                    return (slot.rule != NONE).then_some(usize::from(slot.rule));
+                    return slot.info;
                 }
             }
         }
         self.lookup_slow(inner, name)
     }
 
-    /// Everything but a short hit. Only names a key rule could match are
-    /// cached, so the inlined hit path needs no other check.
+    /// Everything but a short hit.
     #[inline(never)]
-    fn lookup_slow(&mut self, inner: &Inner, name: &[u8]) -> Option<usize> {
-        if inner.keys.is_empty() || name.len() > inner.key_max_len {
-            return None;
-        }
+    fn lookup_slow(&mut self, inner: &Inner, name: &[u8]) -> KeyInfo {
         if name.len() > CAP {
             return self.compute(inner, name);
         }
@@ -125,33 +142,40 @@ impl KeyCache {
                 && usize::from(slot.len) == name.len()
                 && slot.name[..name.len()] == *name
             {
-                return (slot.rule != NONE).then_some(usize::from(slot.rule));
+                return slot.info;
             }
         }
-        self.miss(inner, name, s, head, tail)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn miss(&mut self, inner: &Inner, name: &[u8], s: usize, head: u64, tail: u64) -> Option<usize> {
-        let rule = self.compute(inner, name);
+        let info = self.compute(inner, name);
+        // The older entry of the set moves to the second way.
         self.slots[s + 1] = self.slots[s];
         let slot = &mut self.slots[s];
         slot.len = name.len() as u8;
         slot.head = head;
         slot.tail = tail;
         slot.name[..name.len()].copy_from_slice(name);
-        slot.rule = rule.map_or(NONE, |r| r as u16);
-        rule
+        slot.info = info;
+        info
     }
 
-    fn compute(&mut self, inner: &Inner, name: &[u8]) -> Option<usize> {
-        let lower = &mut self.lower;
-        inner
-            .keys
-            .iter()
-            .position(|m| m.matches(name, lower))
-            .map(|j| inner.paths.len() + j)
+    #[cold]
+    fn compute(&mut self, inner: &Inner, name: &[u8]) -> KeyInfo {
+        let rule = if inner.keys.is_empty() || name.len() > inner.key_max_len {
+            None
+        } else {
+            let lower = &mut self.lower;
+            inner
+                .keys
+                .iter()
+                .position(|m| m.matches(name, lower))
+                .map(|j| inner.paths.len() + j)
+        };
+        KeyInfo {
+            rule: rule.map_or(NONE, |r| r as u16),
+            scan: inner
+                .redactor
+                .as_ref()
+                .is_some_and(|r| r.scanner().may_match(name)),
+        }
     }
 }
 
@@ -163,54 +187,66 @@ mod tests {
     use crate::Policy;
 
     #[test]
-    fn answers_as_the_matchers_do_through_collisions_and_long_names() {
-        let policy = Policy::builder()
-            .key("password", Strategy::Drop)
-            .key("*token*", Strategy::default())
-            .key("email", Strategy::default())
-            .detectors(false)
-            .build()
-            .unwrap();
-        let inner = &*policy.inner;
-        let mut cache = KeyCache::default();
-        let long = format!("{}token", "x".repeat(40));
-        let names: Vec<String> = (0..500)
-            .map(|i| format!("field_{i}"))
-            .chain(
-                [
-                    "password",
-                    "PassWord",
-                    "api_token",
-                    "TOKEN",
-                    "email",
-                    "e-mail",
-                    "",
-                    &long,
-                ]
-                .map(String::from),
-            )
-            .collect();
-        for round in 0..3 {
-            for name in &names {
-                let want = cache.compute(inner, name.as_bytes());
-                assert_eq!(
-                    cache.lookup(inner, name.as_bytes()),
-                    want,
-                    "{name} (round {round})"
-                );
+    fn answers_as_the_matchers_and_the_scanner_do_through_collisions_and_long_names() {
+        for detectors in [false, true] {
+            let policy = Policy::builder()
+                .key("password", Strategy::Drop)
+                .key("*token*", Strategy::default())
+                .key("email", Strategy::default())
+                .detectors(detectors)
+                .build()
+                .unwrap();
+            let inner = &*policy.inner;
+            let mut cache = KeyCache::default();
+            let long = format!("{}token", "x".repeat(40));
+            let names: Vec<String> = (0..500)
+                .map(|i| format!("field_{i}"))
+                .chain(
+                    [
+                        "password",
+                        "PassWord",
+                        "api_token",
+                        "TOKEN",
+                        "email",
+                        "e-mail",
+                        "",
+                        "jane@example.com",
+                        "note",
+                        &long,
+                    ]
+                    .map(String::from),
+                )
+                .collect();
+            for round in 0..3 {
+                for name in &names {
+                    let want = cache.compute(inner, name.as_bytes());
+                    assert_eq!(
+                        cache.lookup(inner, name.as_bytes()),
+                        want,
+                        "{name} (round {round})"
+                    );
+                }
             }
+            let rule = |cache: &mut KeyCache, name: &[u8]| cache.lookup(inner, name).rule();
+            assert_eq!(rule(&mut cache, b"PASSWORD"), Some(0));
+            assert_eq!(rule(&mut cache, b"x_Token_y"), Some(1));
+            assert_eq!(rule(&mut cache, b"emails"), None);
+            assert_eq!(rule(&mut cache, long.as_bytes()), Some(1));
+            // Same first and last eight bytes, different middles.
+            for _ in 0..3 {
+                assert_eq!(rule(&mut cache, b"aaaaaaaatokenaaaaaaaa"), Some(1));
+                assert_eq!(rule(&mut cache, b"aaaaaaaatokexaaaaaaaa"), None);
+            }
+            // Same words below four bytes save for the length.
+            assert_eq!(rule(&mut cache, b"ab"), None);
+            assert_eq!(rule(&mut cache, b"ab\0"), None);
+            // The detectors' prefilter, per name.
+            assert_eq!(cache.lookup(inner, b"jane@example.com").scan, detectors);
+            assert_eq!(
+                cache.lookup(inner, b"x_jane@example.com_0123456789").scan,
+                detectors
+            );
+            assert!(!cache.lookup(inner, b"note").scan);
         }
-        assert_eq!(cache.lookup(inner, b"PASSWORD"), Some(0));
-        assert_eq!(cache.lookup(inner, b"x_Token_y"), Some(1));
-        assert_eq!(cache.lookup(inner, b"emails"), None);
-        assert_eq!(cache.lookup(inner, long.as_bytes()), Some(1));
-        // Same first and last eight bytes, different middles.
-        for _ in 0..3 {
-            assert_eq!(cache.lookup(inner, b"aaaaaaaatokenaaaaaaaa"), Some(1));
-            assert_eq!(cache.lookup(inner, b"aaaaaaaatokexaaaaaaaa"), None);
-        }
-        // Same words below four bytes save for the length.
-        assert_eq!(cache.lookup(inner, b"ab"), None);
-        assert_eq!(cache.lookup(inner, b"ab\0"), None);
     }
 }
