@@ -60,68 +60,176 @@ impl Mask {
 
     /// The masked form of `value`.
     pub fn apply(&self, value: &str) -> String {
-        if self.shape_aware {
-            if let Some(m) = self.email(value) {
-                return m;
-            }
-            if let Some(m) = self.digits(value) {
-                return m;
-            }
-        }
-        self.keep(value, self.keep_first, self.keep_last)
+        let mut out = String::with_capacity(value.len());
+        self.apply_into(value, &mut out);
+        out
     }
 
-    fn keep(&self, value: &str, first: usize, last: usize) -> String {
+    /// Appends the masked form of `value` to `out`: one buffer, no
+    /// intermediate strings.
+    pub fn apply_into(&self, value: &str, out: &mut String) {
+        if self.shape_aware && (self.email(value, out) || self.digits(value, out)) {
+            return;
+        }
+        self.keep(value, self.keep_first, self.keep_last, out);
+    }
+
+    /// Appends `value` with all but its first `first` and last `last`
+    /// characters hidden (all of them when it has no more than that).
+    fn keep(&self, value: &str, first: usize, last: usize, out: &mut String) {
+        if value.is_ascii() {
+            let n = value.len();
+            let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
+            out.push_str(&value[..first]);
+            self.hide(n - first - last, out);
+            out.push_str(&value[n - last..]);
+            return;
+        }
         let n = value.chars().count();
         let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
-        value
-            .chars()
-            .enumerate()
-            .map(|(i, c)| {
-                if i < first || i >= n - last {
-                    c
-                } else {
-                    self.mask_char
-                }
-            })
-            .collect()
+        for (i, c) in value.chars().enumerate() {
+            out.push(if i < first || i >= n - last {
+                c
+            } else {
+                self.mask_char
+            });
+        }
     }
 
-    fn email(&self, value: &str) -> Option<String> {
-        let (local, domain) = value.rsplit_once('@')?;
-        let (host, tld) = domain.rsplit_once('.')?;
-        if local.is_empty() || host.is_empty() || tld.is_empty() || value.contains(char::is_whitespace) {
-            return None;
+    /// Appends `n` mask characters.
+    #[inline]
+    fn hide(&self, n: usize, out: &mut String) {
+        const STARS: &str = "****************************************************************";
+        if self.mask_char == '*' {
+            let mut left = n;
+            while left > 0 {
+                let k = left.min(STARS.len());
+                out.push_str(&STARS[..k]);
+                left -= k;
+            }
+        } else {
+            out.extend(std::iter::repeat_n(self.mask_char, n));
         }
-        let mut out = self.keep(local, 1, 0);
+    }
+
+    fn email(&self, value: &str, out: &mut String) -> bool {
+        let Some((local, domain)) = value.rsplit_once('@') else {
+            return false;
+        };
+        let Some((host, tld)) = domain.rsplit_once('.') else {
+            return false;
+        };
+        if local.is_empty() || host.is_empty() || tld.is_empty() || value.contains(char::is_whitespace) {
+            return false;
+        }
+        self.keep(local, 1, 0, out);
         out.push('@');
-        out.push_str(&self.keep(host, 1, 0));
+        self.keep(host, 1, 0, out);
         out.push('.');
         out.push_str(tld);
-        Some(out)
+        true
     }
 
-    fn digits(&self, value: &str) -> Option<String> {
-        let digits = value.bytes().filter(u8::is_ascii_digit).count();
-        let shaped = value
-            .bytes()
-            .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'(' | b')' | b'-' | b'.' | b' '));
-        if !shaped || digits < 7 {
-            return None;
+    fn digits(&self, value: &str, out: &mut String) -> bool {
+        let mut digits = 0;
+        for b in value.bytes() {
+            if b.is_ascii_digit() {
+                digits += 1;
+            } else if !matches!(b, b'+' | b'(' | b')' | b'-' | b'.' | b' ') {
+                return false;
+            }
         }
+        if digits < 7 {
+            return false;
+        }
+        // Only ASCII from here: digits and punctuation.
         let mut seen = 0;
-        Some(
+        for c in value.chars() {
+            if c.is_ascii_digit() {
+                seen += 1;
+                out.push(if seen > digits - 4 { c } else { self.mask_char });
+            } else {
+                out.push(c);
+            }
+        }
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::Mask;
+
+    /// The masking rules written plainly, one string per step.
+    fn reference(m: &Mask, value: &str) -> String {
+        let keep = |value: &str, first: usize, last: usize| -> String {
+            let n = value.chars().count();
+            let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
             value
                 .chars()
-                .map(|c| {
-                    if c.is_ascii_digit() {
-                        seen += 1;
-                        if seen > digits - 4 { c } else { self.mask_char }
-                    } else {
+                .enumerate()
+                .map(|(i, c)| {
+                    if i < first || i >= n - last {
                         c
+                    } else {
+                        m.mask_char
                     }
                 })
-                .collect(),
-        )
+                .collect()
+        };
+        if m.shape_aware {
+            if let Some((local, domain)) = value.rsplit_once('@')
+                && let Some((host, tld)) = domain.rsplit_once('.')
+                && !(local.is_empty()
+                    || host.is_empty()
+                    || tld.is_empty()
+                    || value.contains(char::is_whitespace))
+            {
+                return format!("{}@{}.{tld}", keep(local, 1, 0), keep(host, 1, 0));
+            }
+            let digits = value.bytes().filter(u8::is_ascii_digit).count();
+            let shaped = value
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'(' | b')' | b'-' | b'.' | b' '));
+            if shaped && digits >= 7 {
+                let mut seen = 0;
+                return value
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_digit() {
+                            seen += 1;
+                            if seen > digits - 4 { c } else { m.mask_char }
+                        } else {
+                            c
+                        }
+                    })
+                    .collect();
+            }
+        }
+        keep(value, m.keep_first, m.keep_last)
+    }
+
+    proptest! {
+        #[test]
+        fn one_buffer_masks_as_the_rules_say(
+            value in "[a-zé@. +()0-9\\-]{0,40}|.{0,100}",
+            first in 0usize..4,
+            last in 0usize..4,
+            shape_aware in any::<bool>(),
+            mask_char in prop::sample::select(vec!['*', '#', 'x', '•']),
+        ) {
+            let m = Mask { keep_first: first, keep_last: last, mask_char, shape_aware };
+            prop_assert_eq!(m.apply(&value), reference(&m, &value));
+        }
+    }
+
+    #[test]
+    fn long_values_are_hidden_whole() {
+        let v = "x".repeat(200);
+        let out = Mask::plain(1, 1).apply(&v);
+        assert_eq!(out.len(), 200);
+        assert_eq!(out.matches('*').count(), 198);
     }
 }
