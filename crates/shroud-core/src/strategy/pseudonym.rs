@@ -48,25 +48,27 @@ impl AsRef<str> for Pseudonym {
 /// Base64url without padding into `out`, answering the length written.
 fn base64url(bytes: &[u8], out: &mut [u8]) -> usize {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut n = 0;
+    let len = bytes.len() / 3 * 4 + [0, 2, 3][bytes.len() % 3];
+    // One bounds check for the whole output, none per character.
+    let out = &mut out[..len];
     let mut chunks = bytes.chunks_exact(3);
-    for c in &mut chunks {
+    let mut quads = out.chunks_exact_mut(4);
+    for (c, q) in (&mut chunks).zip(&mut quads) {
         let v = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-        for k in 0..4 {
-            out[n + k] = ALPHABET[(v >> (18 - 6 * k) & 63) as usize];
-        }
-        n += 4;
+        q[0] = ALPHABET[(v >> 18) as usize];
+        q[1] = ALPHABET[(v >> 12 & 63) as usize];
+        q[2] = ALPHABET[(v >> 6 & 63) as usize];
+        q[3] = ALPHABET[(v & 63) as usize];
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
+        let tail = quads.into_remainder();
         let v = u32::from(rest[0]) << 16 | rest.get(1).map_or(0, |&b| u32::from(b) << 8);
-        let chars = rest.len() + 1;
-        for k in 0..chars {
-            out[n + k] = ALPHABET[(v >> (18 - 6 * k) & 63) as usize];
+        for (k, o) in tail.iter_mut().enumerate() {
+            *o = ALPHABET[(v >> (18 - 6 * k) & 63) as usize];
         }
-        n += chars;
     }
-    n
+    len
 }
 
 /// Turns values into stable, keyed pseudonyms: `ps1.<key id>.<tag>`.
