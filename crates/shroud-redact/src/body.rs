@@ -138,9 +138,26 @@ impl Redacting {
             Some(codec) if !plain.is_empty() => codec.encode(&plain),
             Some(_) => Vec::new(),
         };
-        if !bytes.is_empty() {
-            self.ready.push_back(Bytes::from(bytes));
+        self.ready_push(bytes);
+    }
+
+    /// Queues output; a small piece joins the one before it, so a body
+    /// redacted in one go leaves as one frame.
+    fn ready_push(&mut self, bytes: Vec<u8>) {
+        const JOIN: usize = 16 << 10;
+        if bytes.is_empty() {
+            return;
         }
+        if let Some(last) = self.ready.back_mut()
+            && last.len() + bytes.len() <= JOIN
+        {
+            let mut joined = Vec::with_capacity(last.len() + bytes.len());
+            joined.extend_from_slice(last);
+            joined.extend_from_slice(&bytes);
+            *last = Bytes::from(joined);
+            return;
+        }
+        self.ready.push_back(Bytes::from(bytes));
     }
 
     fn end(&mut self) {
@@ -159,9 +176,7 @@ impl Redacting {
             Ok(()) => {
                 if let Some(codec) = &mut self.codec {
                     let tail = codec.finish_encode();
-                    if !tail.is_empty() {
-                        self.ready.push_back(Bytes::from(tail));
-                    }
+                    self.ready_push(tail);
                 }
                 self.report.emit(Some(self.engine.counters()), None);
             }
@@ -291,7 +306,17 @@ where
                         return Poll::Ready(Some(Err(BodyError::Inner(e))));
                     }
                     Some(Ok(frame)) => match frame.into_data() {
-                        Ok(data) => state.process(&data),
+                        Ok(data) => {
+                            state.process(&data);
+                            // The last frame (a `Full` body, or the end of a
+                            // stream that says so): finish now, so the
+                            // response's last data frame carries the end of
+                            // the stream and the server can write it with
+                            // the rest of the response.
+                            if inner.is_end_stream() && state.error.is_none() {
+                                state.end();
+                            }
+                        }
                         Err(frame) => {
                             if let Ok(t) = frame.into_trailers() {
                                 state.trailers = Some(t);
@@ -391,6 +416,24 @@ mod tests {
         let collected = body.collect().await.unwrap();
         assert_eq!(collected.trailers(), Some(&trailers));
         assert_eq!(&collected.to_bytes()[..], b"{\"a\":\"[REDACTED:email]\"}");
+    }
+
+    #[tokio::test]
+    async fn a_whole_body_leaves_as_one_frame_that_ends_the_stream() {
+        for format in [Format::Json, Format::Text] {
+            let policy = Policy::default();
+            let inner =
+                http_body_util::Full::new(Bytes::from_static(b"{\"a\":\"jane@example.com\",\"n\":1}"));
+            let mut body =
+                RedactBody::redact(inner, Engine::new(format, policy.clone()), None, report(&policy));
+            assert!(!body.is_end_stream());
+            let data = body.frame().await.unwrap().unwrap().into_data().unwrap();
+            assert_eq!(&data[..], b"{\"a\":\"[REDACTED:email]\",\"n\":1}");
+            // Known to be over before the next poll: the server can write
+            // the end of the response with this frame.
+            assert!(body.is_end_stream(), "{format:?}");
+            assert!(body.frame().await.is_none());
+        }
     }
 
     #[tokio::test]
