@@ -100,7 +100,7 @@ impl View<'_> {
 pub(crate) struct Scratch {
     /// The text of every recorded value, after redaction.
     arena: String,
-    /// Formatted text before redaction.
+    /// Formatted text before redaction; wiped after each value.
     raw: String,
     /// What was recorded, in order.
     pub(crate) values: Vec<(Field, Slot)>,
@@ -132,6 +132,14 @@ impl Scratch {
             self.raw = String::new();
         }
     }
+}
+
+/// Zeroes the raw (unredacted) text of a value once it has been redacted
+/// into the arena, so it does not linger in the thread's scratch space.
+#[inline]
+fn wipe(raw: &mut String) {
+    zeroize::Zeroize::zeroize(raw.as_mut_str());
+    raw.clear();
 }
 
 thread_local! {
@@ -203,6 +211,7 @@ impl<'p, 's> Collect<'p, 's> {
                 raw.clear();
                 let _ = raw.write_fmt(args);
                 let range = self.text(field, &raw);
+                wipe(&mut raw);
                 self.s.raw = raw;
                 range
             }
@@ -226,6 +235,7 @@ impl<'p, 's> Collect<'p, 's> {
             let before = self.changed;
             self.changed = false;
             let range = self.text(field, &raw);
+            wipe(&mut raw);
             self.s.raw = raw;
             if self.changed {
                 self.s.values.push((field.clone(), Slot::Str(range)));
