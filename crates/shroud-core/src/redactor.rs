@@ -28,6 +28,10 @@ pub struct Redactor {
     default: Strategy,
     rules: Vec<(Kind, Strategy)>,
     transformer: Transformer,
+    /// Per built-in kind (in [`Kind::BUILTIN`] order), the replacement text
+    /// when its strategy does not depend on the value (`redact`): made once
+    /// by the transformer, so a finding costs a table load.
+    fixed: [Option<Box<str>>; Kind::BUILTIN.len()],
 }
 
 /// Configures a [`Redactor`].
@@ -72,12 +76,28 @@ impl RedactorBuilder {
         for (_, s) in &self.rules {
             self.transformer.check(s)?;
         }
-        Ok(Redactor {
+        let mut r = Redactor {
             scanner: self.scanner.unwrap_or_default(),
             default: self.default,
             rules: self.rules,
             transformer: self.transformer,
-        })
+            fixed: Default::default(),
+        };
+        for (i, kind) in Kind::BUILTIN.into_iter().enumerate() {
+            let strategy = r.strategy_for(kind);
+            if !matches!(strategy, Strategy::Redact { .. }) {
+                continue;
+            }
+            let label = kind.name();
+            let target = Target {
+                domain: label,
+                label: Some(label),
+            };
+            if let Outcome::Replace(text) = r.transformer.apply(strategy, target, "") {
+                r.fixed[i] = Some(text.into());
+            }
+        }
+        Ok(r)
     }
 }
 
@@ -114,7 +134,14 @@ impl Redactor {
     }
 
     /// What one finding of `text` becomes.
-    pub fn replacement<'v>(&self, finding: &Finding, value: &'v str) -> Outcome<'v> {
+    pub fn replacement<'a>(&'a self, finding: &Finding, value: &'a str) -> Outcome<'a> {
+        if let Some(text) = finding
+            .kind
+            .builtin_index()
+            .and_then(|i| self.fixed[i].as_deref())
+        {
+            return Outcome::Replace(Cow::Borrowed(text));
+        }
         let label = self.scanner.kind_name(finding.kind);
         let target = Target {
             domain: label,
@@ -204,5 +231,56 @@ impl Redactor {
         }
         out.extend_from_slice(&bytes[last..]);
         Cow::Owned(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Mask;
+
+    #[test]
+    fn builtin_indexes_follow_the_builtin_list() {
+        for (i, k) in Kind::BUILTIN.into_iter().enumerate() {
+            assert_eq!(k.builtin_index(), Some(i), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn fixed_replacements_are_what_the_transformer_gives() {
+        let r = Redactor::builder()
+            .strategy(
+                Kind::Email,
+                Strategy::Redact {
+                    text: Some("<email>".into()),
+                },
+            )
+            .strategy(Kind::Phone, Strategy::Mask(Mask::default()))
+            .build()
+            .unwrap();
+        for kind in Kind::BUILTIN {
+            let label = kind.name();
+            let f = Finding { kind, range: 0..5 };
+            let target = Target {
+                domain: label,
+                label: Some(label),
+            };
+            let want = r
+                .transformer
+                .apply(r.strategy_for(kind), target, "+1 415 555 2671");
+            assert_eq!(r.replacement(&f, "+1 415 555 2671"), want, "{kind:?}");
+            assert_eq!(
+                r.fixed[kind.builtin_index().unwrap()].is_some(),
+                kind != Kind::Phone
+            );
+        }
+        let email = Finding {
+            kind: Kind::Email,
+            range: 0..5,
+        };
+        assert_eq!(
+            r.replacement(&email, "a@b.io"),
+            Outcome::Replace(Cow::Borrowed("<email>"))
+        );
     }
 }

@@ -97,6 +97,27 @@ impl Kind {
         }
     }
 
+    /// The position of a built-in kind in [`Kind::BUILTIN`].
+    pub(crate) fn builtin_index(self) -> Option<usize> {
+        Some(match self {
+            Kind::PrivateKey => 0,
+            Kind::Jwe => 1,
+            Kind::Jwt => 2,
+            Kind::AwsAccessKey => 3,
+            Kind::ApiKey => 4,
+            Kind::BearerToken => 5,
+            Kind::BasicCredential => 6,
+            Kind::Iban => 7,
+            Kind::PaymentCard => 8,
+            Kind::Ssn => 9,
+            Kind::Email => 10,
+            Kind::IpV6 => 11,
+            Kind::IpV4 => 12,
+            Kind::Phone => 13,
+            Kind::Custom(_) => return None,
+        })
+    }
+
     /// Looks a built-in kind up by its [`name`](Kind::name).
     pub fn from_name(name: &str) -> Option<Kind> {
         Kind::BUILTIN.into_iter().find(|k| k.name() == name)
