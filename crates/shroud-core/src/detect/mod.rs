@@ -677,11 +677,10 @@ impl Best {
         if f.range.start != t {
             return f.range.start < t;
         }
-        let run = hay[t..]
-            .iter()
-            .position(|b| !matches!(b, b'0'..=b'9' | b'(' | b')' | b'-' | b'.' | b' '))
-            .unwrap_or(hay.len() - t);
-        f.range.end >= t + run
+        // The run of phone characters from `t` ends at or before the
+        // candidate's end when the byte there is not one of them.
+        !hay.get(f.range.end)
+            .is_some_and(|b| matches!(b, b'0'..=b'9' | b'(' | b')' | b'-' | b'.' | b' '))
     }
 
     #[inline]
