@@ -8,7 +8,7 @@ use http::{Request, Response};
 use http_body_util::Either;
 use pin_project_lite::pin_project;
 use shroud_anon::{AnonPolicy, AnonymizeLayer};
-use shroud_core::{Encryptor, Pseudonymizer, SecretKey, Transformer};
+use shroud_core::{Encryptor, Pseudonymizer, SecretJson, SecretKey, Transformer};
 use shroud_jwt::{
     DecryptionKey, DecryptionKeySet, JwtLayer, Key, KeyManagement, KeySet, TokenSource, TrustedIssuer,
     Verifier, VerifierBuilder,
@@ -274,9 +274,9 @@ fn keys(cfg: &KeyConfig, at: &str) -> Result<Vec<Key>, ConfigError> {
             vec![Key::hmac(secret.expose_secret(), alg.ok_or_else(need_alg)?).map_err(bad)?]
         }
         KeyFormat::Jwk => {
-            let mut jwk: serde_json::Value =
-                serde_json::from_str(&text).map_err(|_| ConfigError::new(at, "not a JSON object"))?;
-            if let (Some(a), Some(obj)) = (&cfg.alg, jwk.as_object_mut()) {
+            let mut jwk = SecretJson::parse(text.as_bytes())
+                .ok_or_else(|| ConfigError::new(at, "not a JSON object"))?;
+            if let (Some(a), Some(obj)) = (&cfg.alg, jwk.value_mut().as_object_mut()) {
                 obj.insert("alg".into(), serde_json::Value::String(a.clone()));
             }
             vec![Key::from_jwk(&jwk).map_err(bad)?]
@@ -292,8 +292,8 @@ fn keys(cfg: &KeyConfig, at: &str) -> Result<Vec<Key>, ConfigError> {
             // public keys, at least one usable key) ...
             KeySet::from_jwks(text.as_bytes()).map_err(bad)?;
             // ... then takes the keys one by one, skipping the same ones.
-            let doc: serde_json::Value =
-                serde_json::from_str(&text).map_err(|_| ConfigError::new(at, "not a JSON object"))?;
+            let doc = SecretJson::parse(text.as_bytes())
+                .ok_or_else(|| ConfigError::new(at, "not a JSON object"))?;
             doc["keys"]
                 .as_array()
                 .map(|ks| ks.iter().filter_map(|k| Key::from_jwk(k).ok()).collect())
@@ -416,8 +416,8 @@ fn decryption_keys(cfg: &KeyConfig, at: &str) -> Result<Vec<DecryptionKey>, Conf
     };
     let mut out = match cfg.format {
         KeyFormat::Jwk => {
-            let jwk: serde_json::Value =
-                serde_json::from_str(&text).map_err(|_| ConfigError::new(at, "not a JSON object"))?;
+            let jwk = SecretJson::parse(text.as_bytes())
+                .ok_or_else(|| ConfigError::new(at, "not a JSON object"))?;
             vec![match key_alg()? {
                 Some(alg) => DecryptionKey::from_jwk_with_alg(&jwk, alg).map_err(bad)?,
                 None => DecryptionKey::from_jwk(&jwk).map_err(bad)?,
@@ -432,8 +432,8 @@ fn decryption_keys(cfg: &KeyConfig, at: &str) -> Result<Vec<DecryptionKey>, Conf
             }
             // Validates the document as a whole, then takes the keys one by one.
             DecryptionKeySet::from_jwks(text.as_bytes()).map_err(bad)?;
-            let doc: serde_json::Value =
-                serde_json::from_str(&text).map_err(|_| ConfigError::new(at, "not a JSON object"))?;
+            let doc = SecretJson::parse(text.as_bytes())
+                .ok_or_else(|| ConfigError::new(at, "not a JSON object"))?;
             doc["keys"]
                 .as_array()
                 .map(|ks| {

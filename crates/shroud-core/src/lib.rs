@@ -35,7 +35,7 @@ mod strategy;
 pub use caller::CallerId;
 pub use claims::{Claims, NotAnObject, TokenInfo};
 pub use detect::{CustomId, Finding, Kind, LiteralOptions, Scanner, ScannerBuilder, ScannerError};
-pub use key::{KeyError, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SecretKey};
+pub use key::{KeyError, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SecretJson, SecretKey};
 pub use redactor::{Redactor, RedactorBuilder};
 pub use strategy::{
     CIPHERTEXT_PREFIX, DecryptError, DomainPseudonymizer, EncryptError, EncryptionMode, Encryptor,

@@ -188,7 +188,9 @@ impl Key {
 
     /// A key from a JWK (RFC 7517) as JSON text.
     pub fn from_jwk_str(jwk: &str) -> Result<Key, KeyError> {
-        let value: Value = serde_json::from_str(jwk).map_err(|_| KeyError::Jwk("not a JSON object"))?;
+        // Private parameters are wiped with the parsed document.
+        let value =
+            shroud_core::SecretJson::parse(jwk.as_bytes()).ok_or(KeyError::Jwk("not a JSON object"))?;
         Key::from_jwk(&value)
     }
 
@@ -514,8 +516,10 @@ impl KeySet {
         if json.len() > MAX_JWKS_LEN {
             return Err(KeyError::Jwks("document too large"));
         }
-        let doc: Map<String, Value> =
-            serde_json::from_slice(json).map_err(|_| KeyError::Jwks("not a JSON object"))?;
+        // An `oct` key's secret is wiped with the parsed document.
+        let doc = shroud_core::SecretJson::parse(json)
+            .filter(|d| d.is_object())
+            .ok_or(KeyError::Jwks("not a JSON object"))?;
         let keys = doc
             .get("keys")
             .and_then(Value::as_array)

@@ -141,7 +141,9 @@ impl SigningKey {
     /// A private key from a JWK (RFC 7517) as JSON text. See
     /// [`from_jwk`](Self::from_jwk).
     pub fn from_jwk_str(jwk: &str, alg: Option<Algorithm>) -> Result<SigningKey, KeyError> {
-        let value: Value = serde_json::from_str(jwk).map_err(|_| KeyError::Jwk("not a JSON object"))?;
+        // Private parameters are wiped with the parsed document.
+        let value =
+            shroud_core::SecretJson::parse(jwk.as_bytes()).ok_or(KeyError::Jwk("not a JSON object"))?;
         SigningKey::from_jwk(&value, alg)
     }
 

@@ -186,7 +186,9 @@ impl DecryptionKey {
 
     /// A key from a JWK as JSON text.
     pub fn from_jwk_str(jwk: &str) -> Result<Self, KeyError> {
-        let value: Value = serde_json::from_str(jwk).map_err(|_| KeyError::Jwk("not a JSON object"))?;
+        // Private parameters are wiped with the parsed document.
+        let value =
+            shroud_core::SecretJson::parse(jwk.as_bytes()).ok_or(KeyError::Jwk("not a JSON object"))?;
         Self::from_jwk(&value)
     }
 
@@ -403,8 +405,8 @@ impl DecryptionKeySet {
         if json.len() > MAX_JWKS_LEN {
             return Err(KeyError::Jwks("document too large"));
         }
-        let doc: Zeroizing<Vec<u8>> = Zeroizing::new(json.to_vec());
-        let doc: Value = serde_json::from_slice(&doc).map_err(|_| KeyError::Jwks("not JSON"))?;
+        // Private parameters are wiped with the parsed document.
+        let doc = shroud_core::SecretJson::parse(json).ok_or(KeyError::Jwks("not JSON"))?;
         let list = doc
             .get("keys")
             .and_then(Value::as_array)
@@ -543,7 +545,9 @@ impl EncryptionKey {
 
     /// A key from a JWK as JSON text.
     pub fn from_jwk_str(jwk: &str) -> Result<Self, KeyError> {
-        let value: Value = serde_json::from_str(jwk).map_err(|_| KeyError::Jwk("not a JSON object"))?;
+        // Private parameters are wiped with the parsed document.
+        let value =
+            shroud_core::SecretJson::parse(jwk.as_bytes()).ok_or(KeyError::Jwk("not a JSON object"))?;
         Self::from_jwk(&value)
     }
 
