@@ -142,6 +142,24 @@ impl JsonRedactor {
                 }
             }};
         }
+        // Closes the innermost container at `inp[i]` and goes on after it,
+        // or hands over when the lane cannot go on in the one around it.
+        macro_rules! close {
+            () => {{
+                i += 1;
+                if !close_fast(
+                    &mut self.stack,
+                    &mut self.state,
+                    &mut obj,
+                    &mut keep,
+                    &mut emitted,
+                ) {
+                    return i;
+                }
+                fs = Fs::After;
+                continue;
+            }};
+        }
         loop {
             i = skip_ws(inp, i);
             if i >= n {
@@ -159,18 +177,7 @@ impl JsonRedactor {
                 Fs::KeyOrClose | Fs::Key => {
                     if fs == Fs::KeyOrClose {
                         if b == b'}' {
-                            i += 1;
-                            if !close_fast(
-                                &mut self.stack,
-                                &mut self.state,
-                                &mut obj,
-                                &mut keep,
-                                &mut emitted,
-                            ) {
-                                return i;
-                            }
-                            fs = Fs::After;
-                            continue;
+                            close!();
                         }
                         member = i;
                         member_state = State::ObjectFirst;
@@ -238,18 +245,7 @@ impl JsonRedactor {
                 }
                 Fs::Value | Fs::ValueOrClose => {
                     if fs == Fs::ValueOrClose && b == b']' {
-                        i += 1;
-                        if !close_fast(
-                            &mut self.stack,
-                            &mut self.state,
-                            &mut obj,
-                            &mut keep,
-                            &mut emitted,
-                        ) {
-                            return i;
-                        }
-                        fs = Fs::After;
-                        continue;
+                        close!();
                     }
                     if !obj {
                         d = if keep { Disp::Keep } else { Disp::Scan };
@@ -382,16 +378,7 @@ impl JsonRedactor {
                         fs = Fs::Value;
                     }
                     b'}' | b']' if obj == (b == b'}') => {
-                        i += 1;
-                        if !close_fast(
-                            &mut self.stack,
-                            &mut self.state,
-                            &mut obj,
-                            &mut keep,
-                            &mut emitted,
-                        ) {
-                            return i;
-                        }
+                        close!();
                     }
                     _ => {
                         self.state = State::After;
