@@ -157,12 +157,12 @@ impl Stack {
             }
             let policy = p
                 .build()
-                .map_err(|e| ConfigError::new("anonymize", e.to_string()))?;
+                .map_err(|e| ConfigError::new(anon_error_path(anon, &e), e.to_string()))?;
             b = b.anonymize(AnonymizeLayer::new(policy));
         }
         if let Some(redact) = &config.redact {
             let policy = shroud_redact::Policy::from_config(redact, transformer)
-                .map_err(|e| ConfigError::new("redact", e.to_string()))?;
+                .map_err(|e| ConfigError::new(redact_error_path(redact, &e), e.to_string()))?;
             b = b.redact(RedactLayer::new(policy));
         }
         Ok(b.build())
@@ -182,6 +182,105 @@ impl Stack {
     pub fn redact(&self) -> Option<&RedactLayer> {
         self.redact.as_ref()
     }
+}
+
+/// The key path of an anonymization policy error: the rule or detector
+/// rule it is about, found by its selector or kind (the last of two for a
+/// duplicate).
+fn anon_error_path(cfg: &shroud_anon::PolicyConfig, e: &shroud_anon::PolicyError) -> String {
+    use shroud_anon::{PolicyError as E, Selector};
+    let selects = |r: &shroud_anon::RuleConfig, s: &Selector| match s {
+        Selector::Claim(c) => r.claim.as_ref() == Some(c),
+        Selector::Glob(g) => r.glob.as_ref() == Some(g),
+        Selector::Pointer(p) => r.pointer.as_ref() == Some(p),
+        _ => false,
+    };
+    let field = |s: &Selector| match s {
+        Selector::Claim(_) => "claim",
+        Selector::Glob(_) => "glob",
+        _ => "pointer",
+    };
+    let rule = |s: &Selector, last: bool| {
+        let mut hits = cfg
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| selects(r, s))
+            .map(|(i, _)| i);
+        if last { hits.next_back() } else { hits.next() }
+    };
+    let detector = |k: &str, last: bool| {
+        let mut hits = cfg
+            .detectors
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == k)
+            .map(|(i, _)| i);
+        if last { hits.next_back() } else { hits.next() }
+    };
+    let found = match e {
+        E::BadLength(s) | E::BadPointer(s) => {
+            rule(s, false).map(|i| format!("anonymize.rules[{i}].{}", field(s)))
+        }
+        E::Duplicate(s) | E::Overlap(s) => rule(s, true).map(|i| format!("anonymize.rules[{i}]")),
+        E::Strategy { selector, .. } => rule(selector, false).map(|i| format!("anonymize.rules[{i}].action")),
+        E::Selector => cfg
+            .rules
+            .iter()
+            .position(|r| {
+                [&r.claim, &r.glob, &r.pointer]
+                    .iter()
+                    .filter(|x| x.is_some())
+                    .count()
+                    != 1
+            })
+            .map(|i| format!("anonymize.rules[{i}]")),
+        E::Detector { kind, .. } => detector(kind, false).map(|i| format!("anonymize.detectors[{i}].action")),
+        E::UnknownKind(k) => detector(k, false).map(|i| format!("anonymize.detectors[{i}].kind")),
+        E::DuplicateDetector(k) => detector(k, true).map(|i| format!("anonymize.detectors[{i}]")),
+        _ => None,
+    };
+    found.unwrap_or_else(|| "anonymize".to_owned())
+}
+
+/// The key path of a redaction policy error: the rule, detector setting or
+/// section it is about.
+fn redact_error_path(cfg: &shroud_redact::PolicyConfig, e: &shroud_redact::ConfigError) -> String {
+    use shroud_redact::ConfigError as E;
+    let found = match e {
+        E::Strategy { rule, .. } if rule == "detectors" => Some("redact.detectors".to_owned()),
+        E::Strategy { rule, .. } => cfg
+            .paths
+            .iter()
+            .position(|p| p.path == *rule)
+            .map(|i| format!("redact.paths[{i}].action"))
+            .or_else(|| {
+                cfg.keys
+                    .iter()
+                    .position(|k| k.key == *rule)
+                    .map(|i| format!("redact.keys[{i}].action"))
+            }),
+        E::EmptyKey => cfg
+            .keys
+            .iter()
+            .position(|k| k.key.is_empty())
+            .map(|i| format!("redact.keys[{i}].key")),
+        E::Path(p) => cfg
+            .paths
+            .iter()
+            .position(|r| r.path == *p)
+            .map(|i| format!("redact.paths[{i}].path")),
+        E::TooManyPaths => Some("redact.paths".to_owned()),
+        E::Kind(k) if cfg.detectors.kinds.as_ref().is_some_and(|ks| ks.contains(k)) => {
+            Some("redact.detectors.kinds".to_owned())
+        }
+        E::Kind(k) => Some(format!("redact.detectors.strategies.{k}")),
+        E::Invalid(what) if what.contains("limits") => Some("redact.limits".to_owned()),
+        E::Invalid(what) if what.contains("header") => Some("redact.headers".to_owned()),
+        E::Invalid(what) if what.contains("detector") => Some("redact.detectors.kinds".to_owned()),
+        _ => None,
+    };
+    found.unwrap_or_else(|| "redact".to_owned())
 }
 
 fn secret(cfg: &SecretConfig, at: &str) -> Result<SecretKey, ConfigError> {

@@ -241,9 +241,49 @@ fn build_errors_name_their_key_path() {
         ),
         (
             "[anonymize]\nrules = [{ claim = \"sub\", action = \"pseudonymize\" }]\n".into(),
-            "anonymize",
+            "anonymize.rules[0].action",
         ),
-        ("[redact]\ndetectors = { kinds = [\"nope\"] }\n".into(), "redact"),
+        (
+            "[anonymize]\nrules = [{ claim = \"a\", action = \"drop\" }, { pointer = \"b\", action = \"drop\" }]\n"
+                .into(),
+            "anonymize.rules[1].pointer",
+        ),
+        (
+            "[anonymize]\nrules = [{ claim = \"a\", action = \"drop\" }, { claim = \"a\", action = \"keep\" }]\n"
+                .into(),
+            "anonymize.rules[1]",
+        ),
+        (
+            "[anonymize]\nrules = [{ claim = \"a\", glob = \"b*\", action = \"drop\" }]\n".into(),
+            "anonymize.rules[0]",
+        ),
+        (
+            "[anonymize]\ndetectors = [{ kind = \"email\", action = \"drop\" }, { kind = \"nope\", action = \"drop\" }]\n"
+                .into(),
+            "anonymize.detectors[1].kind",
+        ),
+        (
+            "[redact]\ndetectors = { kinds = [\"nope\"] }\n".into(),
+            "redact.detectors.kinds",
+        ),
+        (
+            "[redact]\nkeys = [{ key = \"a\", action = \"drop\" }, { key = \"ssn\", action = \"pseudonymize\" }]\n"
+                .into(),
+            "redact.keys[1].action",
+        ),
+        (
+            "[redact]\nkeys = [{ key = \"\", action = \"drop\" }]\n".into(),
+            "redact.keys[0].key",
+        ),
+        (
+            "[redact]\npaths = [{ path = \"/a\", action = \"drop\" }, { path = \"nope\", action = \"drop\" }]\n"
+                .into(),
+            "redact.paths[1].path",
+        ),
+        (
+            "[redact]\nlimits = { max_depth = 0 }\n".into(),
+            "redact.limits",
+        ),
     ];
     for (toml, path) in cases {
         let e = build_err(&toml);
