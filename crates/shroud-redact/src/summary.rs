@@ -35,16 +35,14 @@ impl RedactionSummary {
 
     /// Emits the summary as a tracing event (target `shroud_redact::summary`).
     pub fn emit(&self) {
-        let rules = format!("{:?}", self.rules);
-        let detectors = format!("{:?}", self.detectors);
         tracing::info!(
             target: "shroud_redact::summary",
             bytes_in = self.bytes_in,
             bytes_out = self.bytes_out,
             redactions = self.total(),
             headers = self.headers,
-            rules = %rules,
-            detectors = %detectors,
+            rules = ?self.rules,
+            detectors = ?self.detectors,
             error = self.error.as_deref(),
             "response redacted"
         );

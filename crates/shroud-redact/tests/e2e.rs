@@ -449,6 +449,10 @@ async fn exempt_callers_get_raw_bodies_and_are_audited() {
     let summaries = summaries.lock().unwrap().clone();
     assert_eq!(summaries.len(), 1);
     assert_eq!(summaries[0].rules["password"], 1);
+    // The summary also reaches the subscriber, as counts only.
+    let logged: Vec<&str> = logs.lines().filter(|l| l.contains("response redacted")).collect();
+    assert_eq!(logged.len(), 1, "{logs}");
+    assert!(logged[0].contains("\"password\": 1"), "{}", logged[0]);
     assert!(!logs.contains("jane") && !logs.contains("hunter2"), "{logs}");
 }
 
