@@ -1085,6 +1085,11 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &str) {
 /// Writes `s` JSON-escaped, without quotes.
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
+    // Replacement texts rarely need escaping: one pass to find out.
+    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+        out.extend_from_slice(b);
+        return;
+    }
     let mut last = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: &[u8] = match c {

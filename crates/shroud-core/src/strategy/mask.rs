@@ -119,7 +119,13 @@ impl Mask {
         let Some((host, tld)) = domain.rsplit_once('.') else {
             return false;
         };
-        if local.is_empty() || host.is_empty() || tld.is_empty() || value.contains(char::is_whitespace) {
+        let spaced = if value.is_ascii() {
+            // `char::is_whitespace` on ASCII: tab to carriage return, space.
+            value.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
+        } else {
+            value.contains(char::is_whitespace)
+        };
+        if local.is_empty() || host.is_empty() || tld.is_empty() || spaced {
             return false;
         }
         self.keep(local, 1, 0, out);
@@ -214,7 +220,7 @@ mod tests {
     proptest! {
         #[test]
         fn one_buffer_masks_as_the_rules_say(
-            value in "[a-zé@. +()0-9\\-]{0,40}|.{0,100}",
+            value in "[a-zé@. +()0-9\\-\t\n\x0b\x0c\r\u{a0}]{0,40}|.{0,100}",
             first in 0usize..4,
             last in 0usize..4,
             shape_aware in any::<bool>(),
@@ -222,6 +228,15 @@ mod tests {
         ) {
             let m = Mask { keep_first: first, keep_last: last, mask_char, shape_aware };
             prop_assert_eq!(m.apply(&value), reference(&m, &value));
+        }
+    }
+
+    #[test]
+    fn an_email_with_any_whitespace_is_not_masked_as_one() {
+        let m = Mask::default();
+        for ws in ['\t', '\n', '\u{b}', '\u{c}', '\r', ' ', '\u{a0}', '\u{2003}'] {
+            let v = format!("jane{ws}roe@example.com");
+            assert_eq!(m.apply(&v), reference(&m, &v), "{ws:?}");
         }
     }
 
