@@ -185,58 +185,58 @@ impl<'p, 's> Collect<'p, 's> {
 
     /// Redacts `value` into the arena; answers its range there.
     fn text(&mut self, field: &Field, value: &str) -> Range<usize> {
-        let start = self.s.arena.len();
         if self.policy.is_sensitive_static(field.name()) {
-            self.changed = true;
-            self.s.arena.push_str(REDACTED);
-        } else if self.policy.redactor().redact_into(value, &mut self.s.arena) {
+            return self.redacted();
+        }
+        let start = self.s.arena.len();
+        if self.policy.redactor().redact_into(value, &mut self.s.arena) {
             self.changed = true;
         }
         start..self.s.arena.len()
     }
 
-    fn formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
-        if self.policy.is_sensitive_static(field.name()) {
-            self.changed = true;
-            let start = self.s.arena.len();
-            self.s.arena.push_str(REDACTED);
-            let end = self.s.arena.len();
-            self.s.values.push((field.clone(), Slot::Fmt(start..end)));
-            return;
+    /// Records the redaction text for a field whose name is sensitive.
+    fn redacted(&mut self) -> Range<usize> {
+        self.changed = true;
+        let start = self.s.arena.len();
+        self.s.arena.push_str(REDACTED);
+        start..self.s.arena.len()
+    }
+
+    /// [`text`](Self::text) of a value that must be formatted first: the
+    /// formatted text goes through the scratch buffer, wiped afterwards.
+    fn formatted_text(&mut self, field: &Field, args: fmt::Arguments<'_>) -> Range<usize> {
+        if let Some(s) = args.as_str() {
+            return self.text(field, s);
         }
-        let range = match args.as_str() {
-            Some(s) => self.text(field, s),
-            None => {
-                let mut raw = std::mem::take(&mut self.s.raw);
-                raw.clear();
-                let _ = raw.write_fmt(args);
-                let range = self.text(field, &raw);
-                wipe(&mut raw);
-                self.s.raw = raw;
-                range
-            }
+        let mut raw = std::mem::take(&mut self.s.raw);
+        raw.clear();
+        let _ = raw.write_fmt(args);
+        let range = self.text(field, &raw);
+        wipe(&mut raw);
+        self.s.raw = raw;
+        range
+    }
+
+    fn formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
+        let range = if self.policy.is_sensitive_static(field.name()) {
+            self.redacted()
+        } else {
+            self.formatted_text(field, args)
         };
         self.s.values.push((field.clone(), Slot::Fmt(range)));
     }
 
     fn number(&mut self, field: &Field, digits: impl fmt::Display, big: bool, keep: Slot) {
         if self.policy.is_sensitive_static(field.name()) {
-            self.changed = true;
-            let start = self.s.arena.len();
-            self.s.arena.push_str(REDACTED);
-            let end = self.s.arena.len();
-            self.s.values.push((field.clone(), Slot::Str(start..end)));
+            let range = self.redacted();
+            self.s.values.push((field.clone(), Slot::Str(range)));
             return;
         }
         if big {
-            let mut raw = std::mem::take(&mut self.s.raw);
-            raw.clear();
-            let _ = write!(raw, "{digits}");
             let before = self.changed;
             self.changed = false;
-            let range = self.text(field, &raw);
-            wipe(&mut raw);
-            self.s.raw = raw;
+            let range = self.formatted_text(field, format_args!("{digits}"));
             if self.changed {
                 self.s.values.push((field.clone(), Slot::Str(range)));
                 return;
