@@ -468,7 +468,6 @@ impl Scanner {
     /// finds, in the same order.
     fn scan_short(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
         let inner = &*self.inner;
-        let kinds = inner.kinds;
         let class: &[u8; 256] = &inner.short.class;
         let mut pos = 0usize;
         let mut floor = 0usize;
@@ -483,12 +482,7 @@ impl Scanner {
                 None
             };
             let found = if let Some((e, p)) = keyword {
-                let (kw, _) = inner.keywords.as_ref().expect("keywords present").1[p];
-                match text::credential(hay, i, e - i, kw) {
-                    Ok((kind, end)) if kinds.contains(kind) => Ok(Finding { kind, range: i..end }),
-                    Ok((_, end)) => Err(end),
-                    Err(skip) => Err(skip.max(i + 1)),
-                }
+                self.at_keyword(hay, i, e, p)
             } else if c & TRIGGER != 0 {
                 self.at_trigger(hay, i, floor)
             } else {
@@ -512,7 +506,6 @@ impl Scanner {
     /// comes first.
     fn scan_long(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
         let inner = &*self.inner;
-        let kinds = inner.kinds;
         let mut pos = 0usize;
         let mut floor = 0usize;
         // The next keyword hit at or after `pos`; `usize::MAX` when none is left.
@@ -550,12 +543,7 @@ impl Scanner {
             }
             let found = if k <= d {
                 let (s, e, p) = kw_at.expect("keyword hit");
-                let (kw, _) = inner.keywords.as_ref().expect("keywords present").1[p];
-                match text::credential(hay, s, e - s, kw) {
-                    Ok((kind, end)) if kinds.contains(kind) => Ok(Finding { kind, range: s..end }),
-                    Ok((_, end)) => Err(end),
-                    Err(skip) => Err(skip.max(s + 1)),
-                }
+                self.at_keyword(hay, s, e, p)
             } else {
                 self.at_trigger(hay, d, floor)
             };
@@ -569,6 +557,18 @@ impl Scanner {
                 }
                 Err(skip) => pos = skip.max(pos + 1),
             }
+        }
+    }
+
+    /// The credential that keyword pattern `p`, found at `s..e`, starts, or
+    /// where to look next.
+    #[inline]
+    fn at_keyword(&self, hay: &[u8], s: usize, e: usize, p: usize) -> Result<Finding, usize> {
+        let (kw, _) = self.inner.keywords.as_ref().expect("keywords present").1[p];
+        match text::credential(hay, s, e - s, kw) {
+            Ok((kind, end)) if self.inner.kinds.contains(kind) => Ok(Finding { kind, range: s..end }),
+            Ok((_, end)) => Err(end),
+            Err(skip) => Err(skip.max(s + 1)),
         }
     }
 
