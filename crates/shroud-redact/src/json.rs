@@ -97,7 +97,6 @@ enum Esc {
 /// assert_eq!(r.summary().rules["ssn"], 1);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug)]
 pub struct JsonRedactor {
     policy: Policy,
     state: State,
@@ -131,6 +130,20 @@ pub struct JsonRedactor {
     /// Whether the fast lane runs (tests compare it with the general machine).
     #[cfg(test)]
     lane: bool,
+}
+
+/// Shows the parser's position, never the bytes it holds (a pending token
+/// may be a value still to be redacted).
+impl std::fmt::Debug for JsonRedactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsonRedactor")
+            .field("state", &self.state)
+            .field("depth", &self.stack.len())
+            .field("pending_bytes", &(self.pending.len() + usize::from(self.holding)))
+            .field("consumed", &self.consumed)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl JsonRedactor {

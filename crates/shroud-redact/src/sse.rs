@@ -27,7 +27,6 @@ use crate::text::redact_all;
 /// );
 /// # Ok::<(), shroud_redact::RedactError>(())
 /// ```
-#[derive(Debug)]
 pub struct SseRedactor {
     policy: Policy,
     /// The current event's bytes, up to the last complete line.
@@ -36,6 +35,15 @@ pub struct SseRedactor {
     line_start: usize,
     data: Vec<u8>,
     counters: Counters,
+}
+
+/// Shows how much is held, never the bytes (not yet redacted).
+impl std::fmt::Debug for SseRedactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SseRedactor")
+            .field("held_bytes", &(self.event.len() + self.data.len()))
+            .finish_non_exhaustive()
+    }
 }
 
 impl SseRedactor {

@@ -34,11 +34,19 @@ use crate::summary::{Counters, RedactionSummary};
 /// assert_eq!(out, b"contact [REDACTED:email] today");
 /// # Ok::<(), shroud_redact::RedactError>(())
 /// ```
-#[derive(Debug)]
 pub struct TextRedactor {
     policy: Policy,
     carry: Vec<u8>,
     counters: Counters,
+}
+
+/// Shows how much is held back, never the bytes (not yet scanned).
+impl std::fmt::Debug for TextRedactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TextRedactor")
+            .field("held_bytes", &self.carry.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl TextRedactor {

@@ -59,10 +59,19 @@ const EMPTY: Slot = Slot {
 
 /// A two-way set-associative cache from raw member names to what the policy
 /// makes of them.
-#[derive(Debug)]
 pub(super) struct KeyCache {
     slots: Box<[Slot; SLOTS]>,
     lower: Vec<u8>,
+}
+
+/// Member names can be personal data (objects keyed by email): not shown.
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let used = self.slots.iter().filter(|s| s.len != u8::MAX).count();
+        f.debug_struct("KeyCache")
+            .field("names", &used)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Default for KeyCache {
