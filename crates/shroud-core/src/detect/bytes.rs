@@ -15,6 +15,10 @@ pub(crate) const B64URL: u8 = 8;
 pub(crate) const B64STD: u8 = 16;
 /// The `token68` of RFC 7235: `[A-Za-z0-9-._~+/]` (padding `=` handled apart).
 pub(crate) const TOKEN68: u8 = 32;
+/// A DNS label byte: `[A-Za-z0-9-]`.
+pub(crate) const LABEL: u8 = 64;
+/// `[A-Za-z]`.
+pub(crate) const ALPHA: u8 = 128;
 
 const fn build() -> [u8; 256] {
     let mut t = [0u8; 256];
@@ -24,13 +28,19 @@ const fn build() -> [u8; 256] {
         let mut c = 0;
         let alnum = b.is_ascii_alphanumeric();
         if alnum {
-            c |= ALNUM | LOCAL | B64URL | B64STD | TOKEN68;
+            c |= ALNUM | LOCAL | B64URL | B64STD | TOKEN68 | LABEL;
+        }
+        if b.is_ascii_alphabetic() {
+            c |= ALPHA;
         }
         if b.is_ascii_hexdigit() {
             c |= HEX;
         }
         if matches!(b, b'.' | b'_' | b'%' | b'+' | b'-') {
             c |= LOCAL;
+        }
+        if b == b'-' {
+            c |= LABEL;
         }
         match b {
             b'_' | b'-' => c |= B64URL | TOKEN68,
@@ -73,11 +83,13 @@ pub(crate) fn run(hay: &[u8], i: usize, class: u8, max: usize) -> usize {
 #[inline]
 pub(crate) fn digits(hay: &[u8], i: usize, max: usize) -> usize {
     let end = hay.len().min(i.saturating_add(max));
-    let mut j = i;
-    while j < end && hay[j].is_ascii_digit() {
-        j += 1;
-    }
-    j - i
+    let Some(slice) = hay.get(i..end) else {
+        return 0;
+    };
+    slice
+        .iter()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(slice.len())
 }
 
 /// Whether the byte before `i` does not continue a word: start of input or

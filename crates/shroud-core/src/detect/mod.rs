@@ -371,7 +371,7 @@ impl Scanner {
         if !inner.custom.is_empty() {
             return true;
         }
-        // One pass with one table load a byte pair, as `scan_short` looks.
+        // One pass over the stops `scan_short` looks at.
         let short = &inner.short;
         let mut from = 0;
         while let Some(i) = short.next_stop(hay, from) {
@@ -454,7 +454,8 @@ impl Scanner {
     }
 
     /// The built-in scan. `emit` answers whether to go on.
-    fn scan_builtin(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
+    #[inline]
+    fn scan_builtin<F: FnMut(Finding) -> bool>(&self, hay: &[u8], emit: &mut F) {
         if hay.len() < SHORT_HAYSTACK {
             self.scan_short(hay, emit);
         } else {
@@ -466,7 +467,11 @@ impl Scanner {
     /// pass, one table load a byte, looking for the next byte that can start
     /// a keyword or is a trigger. Finds what [`scan_long`](Self::scan_long)
     /// finds, in the same order.
-    fn scan_short(&self, hay: &[u8], emit: &mut dyn FnMut(Finding) -> bool) {
+    ///
+    /// Generic over `emit` so that each caller's handling of a finding is
+    /// compiled into the loop (values are short: per-call costs count).
+    #[inline]
+    fn scan_short<F: FnMut(Finding) -> bool>(&self, hay: &[u8], emit: &mut F) {
         let inner = &*self.inner;
         let class: &[u8; 256] = &inner.short.class;
         let mut pos = 0usize;
@@ -597,10 +602,11 @@ impl Scanner {
         while ws > floor && t - ws < 5 && is(hay[ws - 1], ALNUM) {
             ws -= 1;
         }
-        let word_end = t + bytes::run(hay, t, ALNUM, usize::MAX);
-        let skip = word_end.max(t + 1);
+        // Where to look next when nothing is found here: past this word (and
+        // past any longer run an IPv6 attempt rules out).
+        let word_end = || (t + bytes::run(hay, t, ALNUM, usize::MAX)).max(t + 1);
         if t - ws >= 5 || !word_start(hay, ws) {
-            return Err(skip);
+            return Err(word_end());
         }
         let mut best = Best::default();
         let ipv6_here = |best: &mut Best, skip: &mut usize| {
@@ -612,18 +618,18 @@ impl Scanner {
                 }
             }
         };
-        let mut skip = skip;
+        let mut skip = t + 1;
         if ws < t {
             // Letters then the trigger: `DE89...` or `fe80::`.
             if t - ws == 2 && hay[ws].is_ascii_uppercase() && hay[ws + 1].is_ascii_uppercase() && b != b':' {
                 best.consider(kinds, Kind::Iban, ws, numbers::iban(hay, ws));
             }
             ipv6_here(&mut best, &mut skip);
-            return best.finding.ok_or(skip);
+            return best.finding.ok_or_else(|| skip.max(word_end()));
         }
         if b == b':' {
             ipv6_here(&mut best, &mut skip);
-            return best.finding.ok_or(skip);
+            return best.finding.ok_or_else(|| skip.max(word_end()));
         }
         // A number at a word start.
         let d = bytes::digits(hay, t, 20);
@@ -650,7 +656,7 @@ impl Scanner {
         } else if strict && (grouped || next == Some(b'.')) && d <= 5 && !best.covers_phone_at(hay, t) {
             best.consider(kinds, Kind::Phone, t, numbers::phone(hay, t));
         }
-        best.finding.ok_or(skip)
+        best.finding.ok_or_else(|| skip.max(word_end()))
     }
 }
 
@@ -725,10 +731,6 @@ struct ShortKeywords {
     /// Per byte: [`KEYWORD_START`] when it starts some pattern, [`TRIGGER`]
     /// when it is a trigger byte and numbers are detected.
     class: Box<[u8; 256]>,
-    /// One bit per byte pair where a scan must stop: the first two bytes of
-    /// some pattern, or any pair whose first byte is a trigger. Common letters
-    /// that start a pattern (`e`, `s`, `b`) rarely start one of its pairs.
-    stops: Box<[u64; 1024]>,
     /// `(prefix, pattern, id)`, sorted by prefix; patterns sharing a prefix
     /// keep their preference order.
     patterns: Vec<(u16, Box<[u8]>, usize)>,
@@ -757,18 +759,10 @@ impl ShortKeywords {
                 class[usize::from(b)] |= TRIGGER;
             }
         }
-        let mut stops = pairs.clone();
-        for b in 0..=255u8 {
-            if class[usize::from(b)] & TRIGGER != 0 {
-                let k = usize::from(b) << 8;
-                stops[k >> 6..(k >> 6) + 4].fill(u64::MAX);
-            }
-        }
         ShortKeywords {
             pairs,
             first,
             class,
-            stops,
             patterns,
         }
     }
@@ -778,17 +772,29 @@ impl ShortKeywords {
     /// answer for, and few others.
     #[inline]
     fn next_stop(&self, hay: &[u8], from: usize) -> Option<usize> {
-        let stops: &[u64; 1024] = &self.stops;
+        let class: &[u8; 256] = &self.class;
+        let pairs: &[u64; 1024] = &self.pairs;
         let tail = hay.get(from..)?;
-        if let Some(i) = tail.windows(2).position(|w| {
-            let k = usize::from(w[0]) << 8 | usize::from(w[1]);
-            stops[k >> 6] >> (k & 63) & 1 != 0
-        }) {
-            return Some(from + i);
+        // One table load rules out most bytes; a keyword's first byte then
+        // needs its pair checked.
+        let mut i = 0;
+        while i < tail.len() {
+            let b = tail[i];
+            let c = class[usize::from(b)];
+            if c != 0 {
+                if c & TRIGGER != 0 {
+                    return Some(from + i);
+                }
+                // The last byte starts no keyword (each has three bytes or more).
+                let &next = tail.get(i + 1)?;
+                let k = usize::from(b) << 8 | usize::from(next);
+                if pairs[k >> 6] >> (k & 63) & 1 != 0 {
+                    return Some(from + i);
+                }
+            }
+            i += 1;
         }
-        // The last byte starts no keyword (each has three bytes or more).
-        let last = hay.len().checked_sub(1)?;
-        (last >= from && self.class[usize::from(hay[last])] & TRIGGER != 0).then_some(last)
+        None
     }
 
     /// The keyword starting at `at`, if any (the first listed wins), as

@@ -5,16 +5,16 @@ use super::bytes::{digits, strict_end, word_end};
 
 /// The Luhn check over decimal digit values.
 pub(crate) fn luhn(d: &[u8]) -> bool {
+    /// A digit doubled, its two digits summed.
+    const DOUBLED: [u32; 16] = [0, 2, 4, 6, 8, 1, 3, 5, 7, 9, 0, 0, 0, 0, 0, 0];
     let mut sum = 0u32;
-    for (i, &x) in d.iter().rev().enumerate() {
-        let mut v = u32::from(x);
-        if i % 2 == 1 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
+    // From the right: the check digit as it is, the next one doubled, and so on.
+    let mut pairs = d.rchunks_exact(2);
+    for p in &mut pairs {
+        sum += u32::from(p[1]) + DOUBLED[usize::from(p[0] & 15)];
+    }
+    if let [first] = pairs.remainder() {
+        sum += u32::from(*first);
     }
     sum.is_multiple_of(10)
 }
@@ -30,7 +30,12 @@ fn prefix(d: &[u8], k: usize) -> u32 {
 /// UnionPay, Maestro, Mir).
 pub(crate) fn known_iin(d: &[u8]) -> bool {
     let len = d.len();
-    let (p2, p3, p4) = (prefix(d, 2), prefix(d, 3), prefix(d, 4));
+    let p4 = prefix(d, 4);
+    let (p2, p3) = if len >= 4 {
+        (p4 / 100, p4 / 10)
+    } else {
+        (prefix(d, 2), prefix(d, 3))
+    };
     let long = (16..=19).contains(&len);
     match d[0] {
         4 => matches!(len, 13 | 16 | 19),
@@ -73,8 +78,8 @@ pub(crate) fn card(hay: &[u8], s: usize) -> Option<usize> {
         if grouped && !(3..=6).contains(&d) && !(ng == 0 && d >= 13) {
             break;
         }
-        for (k, &b) in hay[i..i + d].iter().enumerate() {
-            digs[n + k] = b - b'0';
+        for (v, &b) in digs[n..n + d].iter_mut().zip(&hay[i..i + d]) {
+            *v = b - b'0';
         }
         n += d;
         i += d;
@@ -124,14 +129,20 @@ pub(crate) fn ssn(hay: &[u8], s: usize) -> Option<usize> {
 pub(crate) fn ipv4(hay: &[u8], s: usize) -> Option<usize> {
     let mut i = s;
     for k in 0..4 {
-        let d = digits(hay, i, 4);
-        if d == 0 || d > 3 || (d > 1 && hay[i] == b'0') {
-            return None;
+        let tail = hay.get(i..)?;
+        // One to three digits, no leading zero, at most 255.
+        let mut v = 0u32;
+        let mut d = 0;
+        while let Some(&b) = tail.get(d)
+            && b.is_ascii_digit()
+        {
+            if d == 3 {
+                return None;
+            }
+            v = v * 10 + u32::from(b - b'0');
+            d += 1;
         }
-        let v = hay[i..i + d]
-            .iter()
-            .fold(0u32, |a, &x| a * 10 + u32::from(x - b'0'));
-        if v > 255 {
+        if d == 0 || (d > 1 && tail[0] == b'0') || v > 255 {
             return None;
         }
         i += d;
@@ -418,6 +429,64 @@ pub(crate) fn iban(hay: &[u8], s: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The Luhn check as the standard states it.
+    fn luhn_reference(d: &[u8]) -> bool {
+        let mut sum = 0u32;
+        for (i, &x) in d.iter().rev().enumerate() {
+            let mut v = u32::from(x);
+            if i % 2 == 1 {
+                v *= 2;
+                if v > 9 {
+                    v -= 9;
+                }
+            }
+            sum += v;
+        }
+        sum.is_multiple_of(10)
+    }
+
+    /// Dotted-quad IPv4 written plainly: split on dots, four octets.
+    fn ipv4_reference(hay: &[u8], s: usize) -> Option<usize> {
+        let mut i = s;
+        for k in 0..4 {
+            let d = hay[i.min(hay.len())..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if d == 0 || d > 3 || (d > 1 && hay[i] == b'0') {
+                return None;
+            }
+            let v: u32 = std::str::from_utf8(&hay[i..i + d]).ok()?.parse().ok()?;
+            if v > 255 {
+                return None;
+            }
+            i += d;
+            if k < 3 {
+                if hay.get(i) != Some(&b'.') {
+                    return None;
+                }
+                i += 1;
+            }
+        }
+        strict_end(hay, i).then_some(i)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn luhn_matches_its_definition(d in proptest::collection::vec(0u8..10, 0..24)) {
+            proptest::prop_assert_eq!(luhn(&d), luhn_reference(&d));
+        }
+
+        #[test]
+        fn ipv4_matches_its_definition(
+            hay in proptest::collection::vec(proptest::sample::select(b"0123456789.. a-".to_vec()), 0..24),
+            s in 0usize..24,
+        ) {
+            let s = s.min(hay.len());
+            proptest::prop_assert_eq!(ipv4(&hay, s), ipv4_reference(&hay, s));
+        }
+    }
 
     fn whole(f: impl Fn(&[u8], usize) -> Option<usize>, s: &str) -> bool {
         f(s.as_bytes(), 0) == Some(s.len())

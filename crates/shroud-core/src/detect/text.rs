@@ -1,7 +1,9 @@
 //! Detectors anchored on letters and punctuation: email addresses, IPv6
 //! addresses and credentials.
 
-use super::bytes::{ALNUM, B64STD, B64URL, HEX, LOCAL, TOKEN68, at, is, run, word_end, word_start};
+use super::bytes::{
+    ALNUM, ALPHA, B64STD, B64URL, HEX, LABEL, LOCAL, TOKEN68, at, is, run, word_end, word_start,
+};
 use crate::Kind;
 use base64::Engine as _;
 
@@ -13,20 +15,17 @@ use base64::Engine as _;
 /// Domain: two or more labels of `[A-Za-z0-9-]` (1-63, no leading or
 /// trailing dash), the last one 2-63 letters, 253 bytes at most.
 pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, usize)> {
-    let mut s = at_pos;
-    while s > floor && is(hay[s - 1], LOCAL) {
-        s -= 1;
-        if at_pos - s > 64 {
-            return None;
-        }
+    // Back from the `@` over local-part bytes, 65 at most (one more than
+    // allowed).
+    let lo = floor.max(at_pos.saturating_sub(65));
+    let seg = hay.get(lo..at_pos)?;
+    let k = seg.iter().rposition(|&b| !is(b, LOCAL)).map_or(0, |p| p + 1);
+    if seg.len() - k > 64 {
+        return None;
     }
     // A doubled dot cannot be inside a dot-atom: keep what follows the last one.
-    if let Some(p) = (s + 1..at_pos)
-        .rev()
-        .find(|&i| hay[i] == b'.' && hay[i - 1] == b'.')
-    {
-        s = p + 1;
-    }
+    let cut = seg[k..].windows(2).rposition(|w| w == b"..").map_or(0, |p| p + 2);
+    let mut s = lo + k + cut;
     while s < at_pos && hay[s] == b'.' {
         s += 1;
     }
@@ -43,7 +42,7 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
         if label_end - at_pos - 1 > 253 {
             break;
         }
-        if labels >= 2 && l >= 2 && hay[i..label_end].iter().all(u8::is_ascii_alphabetic) {
+        if labels >= 2 && l >= 2 && hay[i..label_end].iter().all(|&b| is(b, ALPHA)) {
             end = Some(label_end);
         }
         if hay.get(label_end) == Some(&b'.') && at(hay, label_end + 1, ALNUM) {
@@ -60,14 +59,12 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
     tail_ok.then_some((s, end))
 }
 
+/// The length of the DNS label at `i`: 1-63 bytes of `[A-Za-z0-9-]`, no
+/// dash at either end.
 fn label(hay: &[u8], i: usize) -> Option<usize> {
-    let mut j = i;
-    let end = hay.len().min(i + 64);
-    while j < end && (is(hay[j], ALNUM) || hay[j] == b'-') {
-        j += 1;
-    }
-    let l = j - i;
-    if l == 0 || l > 63 || hay[i] == b'-' || hay[j - 1] == b'-' {
+    let seg = hay.get(i..hay.len().min(i.saturating_add(64)))?;
+    let l = seg.iter().position(|&b| !is(b, LABEL)).unwrap_or(seg.len());
+    if l == 0 || l > 63 || seg[0] == b'-' || seg[l - 1] == b'-' {
         return None;
     }
     Some(l)
@@ -521,6 +518,85 @@ fn run_label(hay: &[u8], i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The email rules written plainly (one pass per rule).
+    fn email_reference(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, usize)> {
+        let mut s = at_pos;
+        while s > floor && is(hay[s - 1], LOCAL) {
+            s -= 1;
+            if at_pos - s > 64 {
+                return None;
+            }
+        }
+        if let Some(p) = (s + 1..at_pos)
+            .rev()
+            .find(|&i| hay[i] == b'.' && hay[i - 1] == b'.')
+        {
+            s = p + 1;
+        }
+        while s < at_pos && hay[s] == b'.' {
+            s += 1;
+        }
+        if s == at_pos || hay[at_pos - 1] == b'.' {
+            return None;
+        }
+        let label = |i: usize| {
+            let j = (i..hay.len().min(i + 64))
+                .find(|&j| !(hay[j].is_ascii_alphanumeric() || hay[j] == b'-'))
+                .unwrap_or(hay.len().min(i + 64));
+            let l = j - i;
+            (l > 0 && l <= 63 && hay[i] != b'-' && hay[j - 1] != b'-').then_some(l)
+        };
+        let (mut i, mut labels, mut end) = (at_pos + 1, 0, None);
+        loop {
+            let l = label(i)?;
+            labels += 1;
+            if i + l - at_pos - 1 > 253 {
+                break;
+            }
+            if labels >= 2 && l >= 2 && hay[i..i + l].iter().all(u8::is_ascii_alphabetic) {
+                end = Some(i + l);
+            }
+            if hay.get(i + l) == Some(&b'.') && hay.get(i + l + 1).is_some_and(u8::is_ascii_alphanumeric) {
+                i += l + 1;
+            } else {
+                break;
+            }
+        }
+        let end = end?;
+        let tail_ok = hay
+            .get(end)
+            .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@'));
+        tail_ok.then_some((s, end))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn email_matches_its_definition(
+            local in proptest::collection::vec(
+                proptest::prop_oneof![
+                    8 => proptest::sample::select(vec!["a", "Z9", ".", ".."]),
+                    1 => proptest::sample::select(vec![
+                        "-", "_", "+", " ", "@",
+                        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                    ]),
+                ],
+                0..10,
+            ),
+            domain in proptest::sample::select(vec![
+                "example.com", "mail.example.co.uk", "x1.io", "a.b", "-bad.com", "example.c0m",
+                "ex..com", "bad-.com", "", "localhost", "a.bb.ccc.dddd",
+            ]),
+            tail in proptest::sample::select(vec!["", ".", "@x.com", "-", " ", "a", "_", ".x", ".9"]),
+            floor in 0usize..8,
+        ) {
+            let hay = format!("{}@{domain}{tail}", local.concat()).into_bytes();
+            for at_pos in (0..hay.len()).filter(|&i| hay[i] == b'@') {
+                let floor = floor.min(at_pos);
+                proptest::prop_assert_eq!(email(&hay, at_pos, floor), email_reference(&hay, at_pos, floor));
+            }
+        }
+    }
 
     #[test]
     fn emails() {
