@@ -1,16 +1,12 @@
 //! Authorization by path prefix and method, from the configuration.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Method, Request, Response};
-use http_body_util::{Either, Full};
-use pin_project_lite::pin_project;
-use shroud_core::Claims;
-use shroud_jwt::{DefaultRejection, Rejection};
+use shroud_jwt::authz::{AuthorizeFuture, Requirement};
+use shroud_jwt::{DefaultRejection, JwtBody, RequestKind, refusal};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -21,11 +17,7 @@ use crate::config::{AuthzRuleConfig, ConfigError};
 struct Rule {
     prefix: String,
     methods: Vec<Method>,
-    scopes: Vec<String>,
-    any_scopes: Vec<String>,
-    roles: Vec<String>,
-    /// The scopes named in the 403 challenge.
-    challenge: Arc<str>,
+    requirement: Requirement,
 }
 
 impl Rule {
@@ -36,12 +28,6 @@ impl Rule {
             .strip_prefix(self.prefix.as_str())
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || self.prefix.is_empty());
         on_segment && (self.methods.is_empty() || self.methods.contains(method))
-    }
-
-    fn allows(&self, claims: &Claims) -> bool {
-        self.scopes.iter().all(|s| claims.has_scope(s))
-            && (self.any_scopes.is_empty() || self.any_scopes.iter().any(|s| claims.has_scope(s)))
-            && self.roles.iter().all(|r| claims.has_role(r))
     }
 }
 
@@ -101,15 +87,10 @@ impl PathAuthzLayer {
                     ));
                 }
             }
-            let mut challenge = r.scopes.clone();
-            challenge.extend(r.any_scopes.iter().cloned());
             out.push(Rule {
                 prefix: r.path_prefix.trim_end_matches('/').to_owned(),
                 methods,
-                scopes: r.scopes.clone(),
-                any_scopes: r.any_scopes.clone(),
-                roles: r.roles.clone(),
-                challenge: Arc::from(challenge.join(" ")),
+                requirement: Requirement::new(&r.scopes, &r.any_scopes, &r.roles),
             });
         }
         Ok(PathAuthzLayer {
@@ -164,17 +145,12 @@ impl<S> PathAuthz<S> {
     }
 }
 
-fn is_grpc(headers: &http::HeaderMap) -> bool {
-    headers
-        .get(http::header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
-}
-
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for PathAuthz<S>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: http_body::Body<Data = Bytes>,
 {
-    type Response = Response<Either<Full<Bytes>, ResBody>>;
+    type Response = Response<JwtBody<ResBody>>;
     type Error = S::Error;
     type Future = PathAuthzFuture<S::Future>;
 
@@ -188,127 +164,17 @@ where
             .rules
             .iter()
             .find(|r| r.matches(req.method(), req.uri().path()));
-        let rejection = rule.and_then(|rule| match req.extensions().get::<Claims>() {
-            None => Some(Rejection::MissingToken),
-            Some(claims) if rule.allows(claims) => None,
-            Some(_) => Some(Rejection::InsufficientScope {
-                scope: rule.challenge.clone(),
-            }),
-        });
-        match rejection {
-            None => PathAuthzFuture {
-                kind: Kind::Inner {
-                    future: self.inner.call(req),
-                },
-            },
-            Some(rejection) => {
-                let grpc = is_grpc(req.headers());
-                tracing::debug!(
-                    reason = rejection.code(),
-                    grpc,
-                    "request refused by an authorization rule"
-                );
-                let mut res = if grpc {
-                    shroud_jwt::grpc_response(&rejection)
-                } else {
-                    shroud_jwt::http_response(self.layer.on_rejection.realm(), &rejection)
-                };
-                res.extensions_mut().insert(rejection);
-                PathAuthzFuture {
-                    kind: Kind::Refused {
-                        response: Some(res.map(Full::new)),
-                    },
-                }
-            }
+        match rule.map(|r| r.requirement.check(&req)) {
+            None | Some(Ok(())) => PathAuthzFuture::proceed(self.inner.call(req)),
+            Some(Err(rejection)) => PathAuthzFuture::refused(refusal(
+                &self.layer.on_rejection,
+                rejection,
+                RequestKind::of(req.headers()),
+            )),
         }
     }
 }
 
-pin_project! {
-    /// The response future of [`PathAuthz`].
-    pub struct PathAuthzFuture<F> {
-        #[pin]
-        kind: Kind<F>,
-    }
-}
-
-pin_project! {
-    #[project = KindProj]
-    enum Kind<F> {
-        Inner { #[pin] future: F },
-        Refused { response: Option<Response<Full<Bytes>>> },
-    }
-}
-
-impl<F, B, E> Future for PathAuthzFuture<F>
-where
-    F: Future<Output = Result<Response<B>, E>>,
-{
-    type Output = Result<Response<Either<Full<Bytes>, B>>, E>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProj::Inner { future } => {
-                let res = ready!(future.poll(cx))?;
-                Poll::Ready(Ok(res.map(Either::Right)))
-            }
-            KindProj::Refused { response } => {
-                let res = response.take().expect("polled after completion");
-                Poll::Ready(Ok(res.map(Either::Left)))
-            }
-        }
-    }
-}
-
-impl<F> std::fmt::Debug for PathAuthzFuture<F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PathAuthzFuture").finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rule(prefix: &str, methods: &[&str]) -> AuthzRuleConfig {
-        AuthzRuleConfig {
-            path_prefix: prefix.into(),
-            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
-            scopes: vec!["users:read".into()],
-            ..AuthzRuleConfig::default()
-        }
-    }
-
-    #[test]
-    fn prefixes_match_whole_segments() {
-        let l = PathAuthzLayer::from_config(&[rule("/admin", &[])], "api").unwrap();
-        let r = &l.rules[0];
-        assert!(r.matches(&Method::GET, "/admin"));
-        assert!(r.matches(&Method::GET, "/admin/users"));
-        assert!(!r.matches(&Method::GET, "/administrator"));
-        assert!(!r.matches(&Method::GET, "/"));
-        // A trailing slash in the rule does not widen it to other segments.
-        let l = PathAuthzLayer::from_config(&[rule("/admin/", &[])], "api").unwrap();
-        let r = &l.rules[0];
-        assert!(r.matches(&Method::GET, "/admin/users"));
-        assert!(r.matches(&Method::GET, "/admin"));
-        assert!(!r.matches(&Method::GET, "/administrator"));
-        assert!(!r.matches(&Method::GET, "/adminx/users"));
-        let l = PathAuthzLayer::from_config(&[rule("/", &["post"])], "api").unwrap();
-        assert!(l.rules[0].matches(&Method::POST, "/anything"));
-        assert!(!l.rules[0].matches(&Method::GET, "/anything"));
-    }
-
-    #[test]
-    fn bad_rules_name_their_path() {
-        let e = PathAuthzLayer::from_config(&[rule("admin", &[])], "api").unwrap_err();
-        assert_eq!(e.path(), "jwt.authorization[0].path_prefix");
-        let e =
-            PathAuthzLayer::from_config(&[rule("/a", &[]), rule("/b", &["GET", "N O"])], "api").unwrap_err();
-        assert_eq!(e.path(), "jwt.authorization[1].methods[1]");
-        let mut bad = rule("/a", &[]);
-        bad.roles = vec!["has space".into()];
-        let e = PathAuthzLayer::from_config(&[bad], "api").unwrap_err();
-        assert_eq!(e.path(), "jwt.authorization[0].roles[0]");
-    }
-}
+/// The response future of [`PathAuthz`]: the inner service's answer, or the
+/// refusal.
+pub type PathAuthzFuture<F> = AuthorizeFuture<F>;

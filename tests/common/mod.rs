@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http::{HeaderMap, Request, StatusCode};
+use http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -49,10 +49,27 @@ pub struct Got {
 
 /// GET `path` with an optional bearer token, through a real HTTP/1 client.
 pub async fn get(addr: SocketAddr, path: &str, token: Option<&str>) -> Got {
+    send(addr, Method::GET, path, token, &[]).await
+}
+
+/// `method` on `path` with an optional bearer token and extra headers,
+/// through a real HTTP/1 client.
+pub async fn send(
+    addr: SocketAddr,
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    headers: &[(&str, &str)],
+) -> Got {
     let client = Client::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
-    let mut req = Request::get(format!("http://{addr}{path}"));
+    let mut req = Request::builder()
+        .method(method)
+        .uri(format!("http://{addr}{path}"));
     if let Some(t) = token {
         req = req.header("authorization", format!("Bearer {t}"));
+    }
+    for (name, value) in headers {
+        req = req.header(*name, *value);
     }
     let req = req.body(Empty::new()).expect("request");
     let res = tokio::time::timeout(TIMEOUT, client.request(req))

@@ -26,10 +26,8 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::JwtBody;
-use crate::extract::is_grpc;
-use crate::layer::service_refuse as refuse;
 use crate::rejection::Rejection;
-use crate::response::{DefaultRejection, OnRejection};
+use crate::response::{DefaultRejection, OnRejection, RequestKind, refusal};
 use crate::verifier::ConfigError;
 
 type Predicate = Arc<dyn Fn(&Claims) -> bool + Send + Sync>;
@@ -42,6 +40,71 @@ pub struct Requirement {
     scope: Arc<str>,
     /// Whether the token must have arrived encrypted (JWE).
     encrypted: bool,
+}
+
+impl Requirement {
+    /// Every scope of `scopes`, at least one of `any_scopes` (when not
+    /// empty) and every role of `roles`. The 403 challenge names `scopes`
+    /// and `any_scopes`.
+    ///
+    /// ```
+    /// use http::Request;
+    /// use shroud_jwt::{Claims, Rejection, authz::Requirement};
+    ///
+    /// let need = Requirement::new(["orders:read"], ["eu", "us"], ["staff"]);
+    /// let mut req = Request::new(());
+    /// assert_eq!(need.check(&req), Err(Rejection::MissingToken));
+    /// let claims = serde_json::json!({"scope": "orders:read eu", "roles": ["staff"]});
+    /// req.extensions_mut().insert(Claims::new(claims.as_object().unwrap().clone()));
+    /// assert_eq!(need.check(&req), Ok(()));
+    /// ```
+    pub fn new<S, A, R>(scopes: S, any_scopes: A, roles: R) -> Requirement
+    where
+        S: IntoIterator,
+        S::Item: Into<String>,
+        A: IntoIterator,
+        A::Item: Into<String>,
+        R: IntoIterator,
+        R::Item: Into<String>,
+    {
+        let scopes: Vec<String> = scopes.into_iter().map(Into::into).collect();
+        let any: Vec<String> = any_scopes.into_iter().map(Into::into).collect();
+        let roles: Vec<String> = roles.into_iter().map(Into::into).collect();
+        let challenge = scopes
+            .iter()
+            .chain(&any)
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(" ");
+        Requirement {
+            check: Arc::new(move |c: &Claims| {
+                scopes.iter().all(|s| c.has_scope(s))
+                    && (any.is_empty() || any.iter().any(|s| c.has_scope(s)))
+                    && roles.iter().all(|r| c.has_role(r))
+            }),
+            scope: Arc::from(challenge),
+            encrypted: false,
+        }
+    }
+
+    /// Checks `req` against the requirement: the verified [`Claims`] that
+    /// [`JwtLayer`](crate::JwtLayer) put into its extensions must satisfy
+    /// it. Answers why not: [`Rejection::MissingToken`] without claims,
+    /// [`Rejection::EncryptionRequired`] for a plain token where one
+    /// encrypted is required, [`Rejection::InsufficientScope`] otherwise.
+    pub fn check<B>(&self, req: &Request<B>) -> Result<(), Rejection> {
+        let claims = req.extensions().get::<Claims>().ok_or(Rejection::MissingToken)?;
+        if self.encrypted && !req.extensions().get::<TokenInfo>().is_some_and(|i| i.encrypted) {
+            return Err(Rejection::EncryptionRequired);
+        }
+        if (self.check)(claims) {
+            Ok(())
+        } else {
+            Err(Rejection::InsufficientScope {
+                scope: self.scope.clone(),
+            })
+        }
+    }
 }
 
 impl fmt::Debug for Requirement {
@@ -191,26 +254,13 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let encrypted = || req.extensions().get::<TokenInfo>().is_some_and(|i| i.encrypted);
-        let rejection = match req.extensions().get::<Claims>() {
-            None => Rejection::MissingToken,
-            Some(_) if self.requirement.encrypted && !encrypted() => Rejection::EncryptionRequired,
-            Some(claims) if (self.requirement.check)(claims) => {
-                return AuthorizeFuture {
-                    kind: Kind::Inner {
-                        future: self.inner.call(req),
-                    },
-                };
-            }
-            Some(_) => Rejection::InsufficientScope {
-                scope: self.requirement.scope.clone(),
-            },
-        };
-        let response = refuse(&self.on_rejection, rejection, is_grpc(req.headers()));
-        AuthorizeFuture {
-            kind: Kind::Reject {
-                response: Some(response),
-            },
+        match self.requirement.check(&req) {
+            Ok(()) => AuthorizeFuture::proceed(self.inner.call(req)),
+            Err(rejection) => AuthorizeFuture::refused(refusal(
+                &self.on_rejection,
+                rejection,
+                RequestKind::of(req.headers()),
+            )),
         }
     }
 }
@@ -228,6 +278,25 @@ pin_project! {
     enum Kind<F> {
         Inner { #[pin] future: F },
         Reject { response: Option<Response<Bytes>> },
+    }
+}
+
+impl<F> AuthorizeFuture<F> {
+    /// A future that answers what the inner service's `future` answers.
+    pub fn proceed(future: F) -> Self {
+        AuthorizeFuture {
+            kind: Kind::Inner { future },
+        }
+    }
+
+    /// A future that answers `response` (a refusal, see
+    /// [`refusal`]) without calling the inner service.
+    pub fn refused(response: Response<Bytes>) -> Self {
+        AuthorizeFuture {
+            kind: Kind::Reject {
+                response: Some(response),
+            },
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
-use http::{HeaderValue, Response, StatusCode};
+use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::rejection::{BearerError, Rejection};
 use crate::verifier::ConfigError;
@@ -16,6 +16,46 @@ use crate::verifier::ConfigError;
 pub struct RequestKind {
     /// The request is gRPC (`content-type: application/grpc*`).
     pub grpc: bool,
+}
+
+impl RequestKind {
+    /// The kind of a request with these headers: gRPC when its content type
+    /// starts with `application/grpc` (any case).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use shroud_jwt::RequestKind;
+    ///
+    /// let mut h = HeaderMap::new();
+    /// assert!(!RequestKind::of(&h).grpc);
+    /// h.insert("content-type", "application/grpc+proto".parse().unwrap());
+    /// assert!(RequestKind::of(&h).grpc);
+    /// ```
+    pub fn of(headers: &HeaderMap) -> RequestKind {
+        RequestKind {
+            grpc: crate::extract::is_grpc(headers),
+        }
+    }
+}
+
+/// The response refusing a request, as [`JwtLayer`](crate::JwtLayer) and
+/// [`AuthorizeLayer`](crate::authz::AuthorizeLayer) send it: what
+/// `on_rejection` answers for `rejection`, with the [`Rejection`] in the
+/// response extensions, and a `debug` event naming its code. For layers of
+/// your own that refuse requests on the same terms.
+///
+/// ```
+/// use shroud_jwt::{DefaultRejection, Rejection, RequestKind, refusal};
+///
+/// let res = refusal(&DefaultRejection::default(), Rejection::MissingToken, RequestKind::of(&Default::default()));
+/// assert_eq!(res.status(), 401);
+/// assert!(res.extensions().get::<Rejection>().is_some());
+/// ```
+pub fn refusal<R: OnRejection>(on_rejection: &R, rejection: Rejection, kind: RequestKind) -> Response<Bytes> {
+    tracing::debug!(reason = rejection.code(), grpc = kind.grpc, "request refused");
+    let mut res = on_rejection.response(&rejection, kind);
+    res.extensions_mut().insert(rejection);
+    res
 }
 
 /// Builds the response for a refused request.

@@ -17,4 +17,3 @@ mod service;
 pub use future::ResponseFuture;
 pub use layer::JwtLayer;
 pub use service::Jwt;
-pub(crate) use service::refuse as service_refuse;

@@ -60,10 +60,7 @@ pub(crate) fn insert_verified<B>(req: &mut Request<B>, verified: Verified) {
 
 /// The refusal response, with the reason in its extensions and a trace event.
 pub(crate) fn refuse<R: OnRejection>(on_rejection: &R, rejection: Rejection, grpc: bool) -> Response<Bytes> {
-    tracing::debug!(reason = rejection.code(), grpc, "request refused");
-    let mut res = on_rejection.response(&rejection, RequestKind { grpc });
-    res.extensions_mut().insert(rejection);
-    res
+    crate::response::refusal(on_rejection, rejection, RequestKind { grpc })
 }
 
 impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for Jwt<S, R>
