@@ -34,14 +34,12 @@ pub(crate) enum Compact<'a> {
 pub(crate) fn split(token: &[u8]) -> Result<Compact<'_>, Rejection> {
     let mut dots = [0usize; 4];
     let mut n = 0;
-    for (i, b) in token.iter().enumerate() {
-        if *b == b'.' {
-            if n == 4 {
-                return Err(Rejection::Malformed);
-            }
-            dots[n] = i;
-            n += 1;
+    for i in memchr::memchr_iter(b'.', token) {
+        if n == 4 {
+            return Err(Rejection::Malformed);
         }
+        dots[n] = i;
+        n += 1;
     }
     match n {
         2 => Ok(Compact::Jws {
