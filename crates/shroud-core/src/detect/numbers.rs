@@ -63,34 +63,45 @@ pub(crate) fn known_iin(d: &[u8]) -> bool {
 /// 3-6 separated by one space or dash (the same one throughout), in a known
 /// IIN range, Luhn-valid. The longest valid run of whole groups wins.
 pub(crate) fn card(hay: &[u8], s: usize) -> Option<usize> {
+    let tail = hay.get(s..)?;
     let mut digs = [0u8; 19];
     let mut n = 0usize;
+    // (end, digits so far) after each whole group, offsets from `s`.
     let mut ends = [(0usize, 0usize); 8];
     let mut ng = 0usize;
     let mut sep = 0u8;
-    let mut i = s;
-    loop {
-        let d = digits(hay, i, 20);
-        if d == 0 || n + d > 19 {
+    let mut i = 0usize;
+    // One pass: each group's digits are counted and copied together.
+    'groups: loop {
+        let mut k = n;
+        while let Some(&b) = tail.get(i)
+            && b.is_ascii_digit()
+        {
+            if k == digs.len() {
+                // More than 19 digits: this group cannot be part of a card.
+                break 'groups;
+            }
+            digs[k] = b - b'0';
+            k += 1;
+            i += 1;
+        }
+        let d = k - n;
+        if d == 0 {
             break;
         }
-        let grouped = ng > 0 || matches!(hay.get(i + d), Some(b' ' | b'-'));
+        let grouped = ng > 0 || matches!(tail.get(i), Some(b' ' | b'-'));
         if grouped && !(3..=6).contains(&d) && !(ng == 0 && d >= 13) {
             break;
         }
-        for (v, &b) in digs[n..n + d].iter_mut().zip(&hay[i..i + d]) {
-            *v = b - b'0';
-        }
-        n += d;
-        i += d;
+        n = k;
         ends[ng] = (i, n);
         ng += 1;
         if ng == ends.len() || (ng == 1 && d >= 13) {
             break;
         }
-        match hay.get(i) {
+        match tail.get(i) {
             Some(&b) if (b == b' ' || b == b'-') && (sep == 0 || sep == b) => {
-                if !hay.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                if !tail.get(i + 1).is_some_and(u8::is_ascii_digit) {
                     break;
                 }
                 sep = b;
@@ -101,7 +112,7 @@ pub(crate) fn card(hay: &[u8], s: usize) -> Option<usize> {
     }
     ends[..ng].iter().rev().find_map(|&(end, nd)| {
         let d = &digs[..nd];
-        ((13..=19).contains(&nd) && word_end(hay, end) && known_iin(d) && luhn(d)).then_some(end)
+        ((13..=19).contains(&nd) && word_end(hay, s + end) && known_iin(d) && luhn(d)).then_some(s + end)
     })
 }
 
@@ -472,7 +483,72 @@ mod tests {
         strict_end(hay, i).then_some(i)
     }
 
+    /// The card matcher as first written: one `digits` call a group.
+    fn card_reference(hay: &[u8], s: usize) -> Option<usize> {
+        let mut digs = [0u8; 19];
+        let mut n = 0usize;
+        let mut ends = [(0usize, 0usize); 8];
+        let mut ng = 0usize;
+        let mut sep = 0u8;
+        let mut i = s;
+        loop {
+            let d = digits(hay, i, 20);
+            if d == 0 || n + d > 19 {
+                break;
+            }
+            let grouped = ng > 0 || matches!(hay.get(i + d), Some(b' ' | b'-'));
+            if grouped && !(3..=6).contains(&d) && !(ng == 0 && d >= 13) {
+                break;
+            }
+            for (v, &b) in digs[n..n + d].iter_mut().zip(&hay[i..i + d]) {
+                *v = b - b'0';
+            }
+            n += d;
+            i += d;
+            ends[ng] = (i, n);
+            ng += 1;
+            if ng == ends.len() || (ng == 1 && d >= 13) {
+                break;
+            }
+            match hay.get(i) {
+                Some(&b) if (b == b' ' || b == b'-') && (sep == 0 || sep == b) => {
+                    if !hay.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                        break;
+                    }
+                    sep = b;
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        ends[..ng].iter().rev().find_map(|&(end, nd)| {
+            let d = &digs[..nd];
+            ((13..=19).contains(&nd) && word_end(hay, end) && known_iin(d) && luhn(d)).then_some(end)
+        })
+    }
+
     proptest::proptest! {
+        #[test]
+        fn card_matches_the_group_by_group_matcher(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    // Whole cards (16, 15 and 19 digits) and their groups.
+                    "4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111",
+                    "378282246310005", "3782 822463 10005", "4111111111111111110",
+                    "4111 1111 1111 1111 110", "6221 2600 0000 0000 001", "4111 1111-1111 1111",
+                    "4111", "1111", "110", "3782", "822463", "10005", "0000", "001",
+                    // Separators and breakers.
+                    " ", " ", "-", "a", "@", "_", "12", "1234567",
+                ]),
+                0..10,
+            ),
+        ) {
+            let hay = parts.concat().into_bytes();
+            for s in 0..=hay.len() {
+                proptest::prop_assert_eq!(card(&hay, s), card_reference(&hay, s), "at {}", s);
+            }
+        }
+
         #[test]
         fn luhn_matches_its_definition(d in proptest::collection::vec(0u8..10, 0..24)) {
             proptest::prop_assert_eq!(luhn(&d), luhn_reference(&d));
@@ -481,10 +557,10 @@ mod tests {
         #[test]
         fn ipv4_matches_its_definition(
             hay in proptest::collection::vec(proptest::sample::select(b"0123456789.. a-".to_vec()), 0..24),
-            s in 0usize..24,
         ) {
-            let s = s.min(hay.len());
-            proptest::prop_assert_eq!(ipv4(&hay, s), ipv4_reference(&hay, s));
+            for s in 0..=hay.len() {
+                proptest::prop_assert_eq!(ipv4(&hay, s), ipv4_reference(&hay, s), "at {}", s);
+            }
         }
     }
 
