@@ -178,3 +178,50 @@ where
 /// The response future of [`PathAuthz`]: the inner service's answer, or the
 /// refusal.
 pub type PathAuthzFuture<F> = AuthorizeFuture<F>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(prefix: &str, methods: &[&str]) -> AuthzRuleConfig {
+        AuthzRuleConfig {
+            path_prefix: prefix.into(),
+            methods: methods.iter().map(|m| (*m).to_owned()).collect(),
+            scopes: vec!["users:read".into()],
+            ..AuthzRuleConfig::default()
+        }
+    }
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        let l = PathAuthzLayer::from_config(&[rule("/admin", &[])], "api").unwrap();
+        let r = &l.rules[0];
+        assert!(r.matches(&Method::GET, "/admin"));
+        assert!(r.matches(&Method::GET, "/admin/users"));
+        assert!(!r.matches(&Method::GET, "/administrator"));
+        assert!(!r.matches(&Method::GET, "/"));
+        // A trailing slash in the rule does not widen it to other segments.
+        let l = PathAuthzLayer::from_config(&[rule("/admin/", &[])], "api").unwrap();
+        let r = &l.rules[0];
+        assert!(r.matches(&Method::GET, "/admin/users"));
+        assert!(r.matches(&Method::GET, "/admin"));
+        assert!(!r.matches(&Method::GET, "/administrator"));
+        assert!(!r.matches(&Method::GET, "/adminx/users"));
+        let l = PathAuthzLayer::from_config(&[rule("/", &["post"])], "api").unwrap();
+        assert!(l.rules[0].matches(&Method::POST, "/anything"));
+        assert!(!l.rules[0].matches(&Method::GET, "/anything"));
+    }
+
+    #[test]
+    fn bad_rules_name_their_path() {
+        let e = PathAuthzLayer::from_config(&[rule("admin", &[])], "api").unwrap_err();
+        assert_eq!(e.path(), "jwt.authorization[0].path_prefix");
+        let e =
+            PathAuthzLayer::from_config(&[rule("/a", &[]), rule("/b", &["GET", "N O"])], "api").unwrap_err();
+        assert_eq!(e.path(), "jwt.authorization[1].methods[1]");
+        let mut bad = rule("/a", &[]);
+        bad.roles = vec!["has space".into()];
+        let e = PathAuthzLayer::from_config(&[bad], "api").unwrap_err();
+        assert_eq!(e.path(), "jwt.authorization[0].roles[0]");
+    }
+}

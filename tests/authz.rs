@@ -173,3 +173,22 @@ async fn grpc_requests_are_refused_with_grpc_status_whatever_the_case_of_their_c
         assert_eq!(got.headers["grpc-status"], "16", "UNAUTHENTICATED ({ct})");
     }
 }
+
+#[tokio::test]
+async fn refusals_are_logged_with_their_reason_and_nothing_personal() {
+    let (addr, key) = start().await;
+    let staff = token(&key, "users:read", &["staff"]);
+    let got = send(addr, Method::GET, "/admin", Some(&staff), &[]).await;
+    assert_eq!(got.status, StatusCode::FORBIDDEN);
+    let got = send(addr, Method::GET, "/reports", None, &[]).await;
+    assert_eq!(got.status, StatusCode::UNAUTHORIZED);
+    let logs = common::logs().text();
+    for reason in ["insufficient_scope", "missing_token"] {
+        assert!(
+            logs.contains(&format!(r#""reason":"{reason}""#)),
+            "the refusal's reason is logged:\n{logs}"
+        );
+    }
+    common::assert_no_pii("authorization logs", &logs);
+    assert!(!logs.contains(&staff[..40]), "the token is never logged");
+}

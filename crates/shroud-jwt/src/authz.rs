@@ -47,6 +47,12 @@ impl Requirement {
     /// empty) and every role of `roles`. The 403 challenge names `scopes`
     /// and `any_scopes`.
     ///
+    /// A token's scopes are the space-separated words of its `scope` claim
+    /// (or the entries of `scp`), so a scope given here with a space in it
+    /// never matches. A scope with a quote, a backslash or a byte outside
+    /// printable ASCII is checked all the same but left out of the
+    /// challenge, which must stay a valid quoted string.
+    ///
     /// ```
     /// use http::Request;
     /// use shroud_jwt::{Claims, Rejection, authz::Requirement};

@@ -131,7 +131,8 @@ impl OnRejection for DefaultRejection {
 }
 
 /// The RFC 6750 challenge for `rejection` (without the realm check:
-/// `realm` must already be a valid quoted-string body).
+/// `realm` must already be a valid quoted-string body). A scope list that
+/// is not valid inside a quoted string is left out of the challenge.
 pub fn challenge(realm: &str, rejection: &Rejection) -> String {
     let mut v = format!("Bearer realm=\"{realm}\"");
     if let Some(code) = rejection.bearer_error().as_str() {
@@ -139,8 +140,14 @@ pub fn challenge(realm: &str, rejection: &Rejection) -> String {
         v.push_str(code);
         v.push('"');
     }
+    // The scope attribute is written only when it is a valid RFC 6750
+    // scope list: a quote or backslash in a configured scope would
+    // otherwise end the quoted string and forge attributes.
     if let Rejection::InsufficientScope { scope } = rejection
         && !scope.is_empty()
+        && scope
+            .bytes()
+            .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E))
     {
         v.push_str(", scope=\"");
         v.push_str(scope);
@@ -217,6 +224,17 @@ mod tests {
             challenge("api", &Rejection::InsufficientScope { scope: "a b".into() }),
             r#"Bearer realm="api", error="insufficient_scope", scope="a b""#
         );
+    }
+
+    #[test]
+    fn a_scope_that_would_break_the_quoted_string_is_left_out() {
+        for bad in [r#"x", error="invalid_token"#, "a\\b", "a\u{7f}", "é"] {
+            let got = challenge("api", &Rejection::InsufficientScope { scope: bad.into() });
+            assert_eq!(
+                got, r#"Bearer realm="api", error="insufficient_scope""#,
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]

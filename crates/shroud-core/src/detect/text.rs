@@ -584,8 +584,15 @@ mod tests {
                 0..10,
             ),
             domain in proptest::sample::select(vec![
-                "example.com", "mail.example.co.uk", "x1.io", "a.b", "-bad.com", "example.c0m",
-                "ex..com", "bad-.com", "", "localhost", "a.bb.ccc.dddd",
+                "example.com".to_owned(), "mail.example.co.uk".to_owned(), "x1.io".to_owned(),
+                "a.b".to_owned(), "-bad.com".to_owned(), "example.c0m".to_owned(),
+                "ex..com".to_owned(), "bad-.com".to_owned(), String::new(), "localhost".to_owned(),
+                "a.bb.ccc.dddd".to_owned(),
+                // Labels of 63 and 64 bytes; domains of 253 and 254 bytes.
+                format!("{}.com", "a".repeat(63)), format!("{}.com", "a".repeat(64)),
+                format!("x.{}", "a".repeat(63)), format!("x.{}", "a".repeat(64)),
+                format!("{}.{}.com", vec!["b".repeat(62); 3].join("."), "c".repeat(60)),
+                format!("{}.{}.com", vec!["b".repeat(62); 3].join("."), "c".repeat(61)),
             ]),
             tail in proptest::sample::select(vec!["", ".", "@x.com", "-", " ", "a", "_", ".x", ".9"]),
             floor in 0usize..8,
