@@ -115,7 +115,7 @@ where
         with_scratch(|s| {
             let mut c = Collect::new(&self.policy, s);
             attrs.record(&mut c);
-            if !c.changed {
+            if !c.finish() {
                 return self.inner.on_new_span(attrs, id, ctx);
             }
             let meta = attrs.metadata();
@@ -136,7 +136,7 @@ where
         with_scratch(|s| {
             let mut c = Collect::new(&self.policy, s);
             values.record(&mut c);
-            if !c.changed {
+            if !c.finish() {
                 return self.inner.on_record(span, values, ctx);
             }
             // A `Record` does not expose its metadata; the fields it holds
@@ -162,7 +162,7 @@ where
         with_scratch(|s| {
             let mut c = Collect::new(&self.policy, s);
             event.record(&mut c);
-            if !c.changed {
+            if !c.finish() {
                 return self.inner.on_event(event, ctx);
             }
             let meta = event.metadata();

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use shroud_core::Redactor;
+use tracing_core::callsite::Identifier;
 
 /// The replacement for the whole value of a sensitive field.
 pub const REDACTED: &str = "[REDACTED]";
@@ -174,22 +175,33 @@ impl TracePolicy {
         self.inner.sensitive.iter().any(|p| p.matches(field))
     }
 
-    /// [`is_sensitive`](Self::is_sensitive) for the `'static` field names of
-    /// tracing callsites, remembered per thread: the name's address and this
-    /// policy's identify the answer, so each name is matched once.
-    pub(crate) fn is_sensitive_static(&self, field: &'static str) -> bool {
-        let key = (field.as_ptr() as usize, field.len(), self.inner.id);
-        // Field names of one callsite sit next to each other in static
-        // memory, a few bytes apart: mix every address bit into the slot.
-        let mixed =
-            (key.0 as u64 ^ (key.1 as u64) << 48 ^ (key.2 as u64) << 56).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        let slot = (mixed >> 56) as usize % NAME_CACHE;
-        if let Some(hit) = NAMES.with(|c| c.borrow()[slot].filter(|e| e.0 == key).map(|e| e.1)) {
-            return hit;
-        }
-        let answer = self.is_sensitive(field);
-        NAMES.with(|c| c.borrow_mut()[slot] = Some((key, answer)));
-        answer
+    /// What this thread remembers of `callsite`'s field names under this
+    /// policy (nothing known when it remembers nothing).
+    pub(crate) fn field_mask(&self, callsite: &Identifier) -> FieldMask {
+        let set = mask_set(callsite, self.inner.id);
+        MASKS.with(|c| {
+            c.borrow()[set]
+                .iter()
+                .flatten()
+                .find(|e| e.0 == *callsite && e.1 == self.inner.id)
+                .map_or(FieldMask::default(), |e| e.2)
+        })
+    }
+
+    /// Remembers `mask` for `callsite` in this thread, most recent first in
+    /// its set of two.
+    pub(crate) fn remember_field_mask(&self, callsite: &Identifier, mask: FieldMask) {
+        let set = mask_set(callsite, self.inner.id);
+        MASKS.with(|c| {
+            let ways = &mut c.borrow_mut()[set];
+            let hit = ways[0]
+                .as_ref()
+                .is_some_and(|e| e.0 == *callsite && e.1 == self.inner.id);
+            if !hit {
+                ways[1] = ways[0].take();
+            }
+            ways[0] = Some((callsite.clone(), self.inner.id, mask));
+        });
     }
 
     /// What may be shown of `value` recorded under `field`.
@@ -212,16 +224,51 @@ impl TracePolicy {
     }
 }
 
-const NAME_CACHE: usize = 256;
+/// What is known of one callsite's field names: bit `i` of `known` says
+/// whether field `i` was matched against the sensitive names, the same bit
+/// of `sensitive` the answer. Callsites have at most 32 fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct FieldMask {
+    pub(crate) known: u64,
+    pub(crate) sensitive: u64,
+}
 
-type NameKey = (usize, usize, usize);
+/// Sets of two callsite masks per thread.
+const MASK_SETS: usize = 64;
+
+type MaskEntry = Option<(Identifier, usize, FieldMask)>;
 
 thread_local! {
-    /// A direct-mapped cache of field-name sensitivity keyed by the name's
-    /// address and length and the policy's id (ids are never reused); a
-    /// collision just matches the name again.
-    static NAMES: std::cell::RefCell<[Option<(NameKey, bool)>; NAME_CACHE]> =
-        const { std::cell::RefCell::new([None; NAME_CACHE]) };
+    /// Field-name masks by callsite and policy id (ids are never reused),
+    /// two-way set-associative: one event's fields share one entry, so they
+    /// never evict each other, and two hot callsites in one set both stay.
+    static MASKS: std::cell::RefCell<[[MaskEntry; 2]; MASK_SETS]> =
+        const { std::cell::RefCell::new([const { [None, None] }; MASK_SETS]) };
+}
+
+/// The set of `callsite` under policy `id`.
+fn mask_set(callsite: &Identifier, id: usize) -> usize {
+    /// Multiplies in each word written (the callsite's address and vtable).
+    struct Mix(u64);
+    impl std::hash::Hasher for Mix {
+        fn finish(&self) -> u64 {
+            self.0
+        }
+        fn write(&mut self, bytes: &[u8]) {
+            for &b in bytes {
+                self.write_u64(u64::from(b));
+            }
+        }
+        fn write_u64(&mut self, n: u64) {
+            self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+        fn write_usize(&mut self, n: usize) {
+            self.write_u64(n as u64);
+        }
+    }
+    let mut h = Mix(id as u64);
+    std::hash::Hash::hash(callsite, &mut h);
+    (h.0 >> 58) as usize % MASK_SETS
 }
 
 static NEXT_POLICY_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);

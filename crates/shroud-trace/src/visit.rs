@@ -12,9 +12,10 @@ use core::ops::Range;
 use std::cell::RefCell;
 use std::fmt::{self, Write as _};
 
+use tracing_core::callsite::Identifier;
 use tracing_core::field::{DisplayValue, Field, FieldSet, Value, ValueSet, Visit};
 
-use crate::policy::{REDACTED, TracePolicy};
+use crate::policy::{FieldMask, REDACTED, TracePolicy};
 
 /// Numbers with at least this many digits are checked for card-like digits.
 const CARD_LIKE_MIN: u64 = 1_000_000_000_000;
@@ -171,7 +172,10 @@ pub(crate) struct Collect<'p, 's> {
     policy: &'p TracePolicy,
     s: &'s mut Scratch,
     /// Whether any value differs from what was recorded.
-    pub(crate) changed: bool,
+    changed: bool,
+    /// The field-name mask of the callsite being recorded, and whether this
+    /// pass added to it.
+    names: Option<(Identifier, FieldMask, bool)>,
 }
 
 impl<'p, 's> Collect<'p, 's> {
@@ -180,12 +184,53 @@ impl<'p, 's> Collect<'p, 's> {
             policy,
             s,
             changed: false,
+            names: None,
+        }
+    }
+
+    /// Whether `field`'s name is one whose values are replaced whole: one
+    /// bit of the callsite's mask, matched against the names once per
+    /// thread.
+    fn sensitive(&mut self, field: &Field) -> bool {
+        let policy = self.policy;
+        let Some(bit) = 1u64.checked_shl(field.index() as u32) else {
+            return policy.is_sensitive(field.name());
+        };
+        let callsite = field.callsite();
+        if !self.names.as_ref().is_some_and(|(c, ..)| *c == callsite) {
+            self.remember_names();
+            let mask = policy.field_mask(&callsite);
+            self.names = Some((callsite, mask, false));
+        }
+        let Some((_, mask, learned)) = self.names.as_mut() else {
+            return policy.is_sensitive(field.name());
+        };
+        if mask.known & bit == 0 {
+            mask.known |= bit;
+            if policy.is_sensitive(field.name()) {
+                mask.sensitive |= bit;
+            }
+            *learned = true;
+        }
+        mask.sensitive & bit != 0
+    }
+
+    /// Ends the pass: whether any value differs from what was recorded.
+    pub(crate) fn finish(self) -> bool {
+        // Dropping `self` stores what it learned of the field names.
+        self.changed
+    }
+
+    /// Stores what this pass learned of the callsite's field names.
+    fn remember_names(&mut self) {
+        if let Some((callsite, mask, true)) = self.names.take() {
+            self.policy.remember_field_mask(&callsite, mask);
         }
     }
 
     /// Redacts `value` into the arena; answers its range there.
     fn text(&mut self, field: &Field, value: &str) -> Range<usize> {
-        if self.policy.is_sensitive_static(field.name()) {
+        if self.sensitive(field) {
             return self.redacted();
         }
         let start = self.s.arena.len();
@@ -219,7 +264,7 @@ impl<'p, 's> Collect<'p, 's> {
     }
 
     fn formatted(&mut self, field: &Field, args: fmt::Arguments<'_>) {
-        let range = if self.policy.is_sensitive_static(field.name()) {
+        let range = if self.sensitive(field) {
             self.redacted()
         } else {
             self.formatted_text(field, args)
@@ -228,7 +273,7 @@ impl<'p, 's> Collect<'p, 's> {
     }
 
     fn number(&mut self, field: &Field, digits: impl fmt::Display, big: bool, keep: Slot) {
-        if self.policy.is_sensitive_static(field.name()) {
+        if self.sensitive(field) {
             let range = self.redacted();
             self.s.values.push((field.clone(), Slot::Str(range)));
             return;
@@ -245,6 +290,12 @@ impl<'p, 's> Collect<'p, 's> {
             self.s.arena.truncate(range.start);
         }
         self.s.values.push((field.clone(), keep));
+    }
+}
+
+impl Drop for Collect<'_, '_> {
+    fn drop(&mut self) {
+        self.remember_names();
     }
 }
 

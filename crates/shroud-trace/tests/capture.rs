@@ -273,3 +273,38 @@ fn redacting_fields_nested_in_the_wrapper_work() {
     assert!(text.contains("login from [REDACTED:ipv4]"), "{text}");
     assert!(text.contains("note=\"nothing personal\""), "{text}");
 }
+
+/// One callsite under two policies in one thread, alternating: each policy's
+/// answer for a field name is remembered apart (a mix-up would either leak
+/// under the stricter policy or redact under the other).
+#[test]
+fn field_name_answers_are_remembered_per_policy() {
+    fn order(i: u32) {
+        tracing::info!(customer_name = "Jane Roe", order = i, "order");
+    }
+    let strict = Captured::default();
+    let plain = Captured::default();
+    let layer = |out: &Captured, policy: TracePolicy| {
+        let fmt = tracing_subscriber::fmt::layer()
+            .with_writer(out.clone())
+            .with_ansi(false);
+        tracing_subscriber::registry().with(RedactingLayer::with_policy(fmt, policy))
+    };
+    let strict_sub = tracing::Dispatch::new(layer(
+        &strict,
+        TracePolicy::builder().sensitive_field("customer_*").build(),
+    ));
+    let plain_sub = tracing::Dispatch::new(layer(&plain, TracePolicy::default()));
+    for i in 0..3 {
+        tracing::dispatcher::with_default(&strict_sub, || order(i));
+        tracing::dispatcher::with_default(&plain_sub, || order(i));
+    }
+    let (strict, plain) = (strict.text(), plain.text());
+    assert_eq!(
+        strict.matches("customer_name=\"[REDACTED]\"").count(),
+        3,
+        "{strict}"
+    );
+    assert!(!strict.contains("Jane Roe"), "{strict}");
+    assert_eq!(plain.matches("customer_name=\"Jane Roe\"").count(), 3, "{plain}");
+}
