@@ -274,6 +274,64 @@ fn hex_val(b: u8) -> Option<u8> {
     }
 }
 
+/// A parsed JSON document that holds key material (a private JWK, a JWKS of
+/// secrets): every string in it is zeroed when it is dropped, so private
+/// key parameters (`d`, `k`, `p`, ...) do not stay behind in freed memory.
+///
+/// ```
+/// use shroud_core::SecretJson;
+///
+/// let doc = SecretJson::parse(br#"{"kty":"oct","k":"c2VjcmV0"}"#).unwrap();
+/// assert_eq!(doc["kty"], "oct");
+/// ```
+pub struct SecretJson(serde_json::Value);
+
+impl SecretJson {
+    /// Parses `json`; `None` when it is not JSON (the error would quote the
+    /// input's position only, but callers answer their own error).
+    pub fn parse(json: &[u8]) -> Option<SecretJson> {
+        serde_json::from_slice(json).ok().map(SecretJson)
+    }
+
+    /// The document.
+    pub fn value(&self) -> &serde_json::Value {
+        &self.0
+    }
+
+    /// The document, to change before use (setting an `alg`).
+    pub fn value_mut(&mut self) -> &mut serde_json::Value {
+        &mut self.0
+    }
+}
+
+impl core::ops::Deref for SecretJson {
+    type Target = serde_json::Value;
+
+    fn deref(&self) -> &serde_json::Value {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SecretJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretJson([REDACTED])")
+    }
+}
+
+impl Drop for SecretJson {
+    fn drop(&mut self) {
+        fn wipe(v: &mut serde_json::Value) {
+            match v {
+                serde_json::Value::String(s) => zeroize::Zeroize::zeroize(s),
+                serde_json::Value::Array(a) => a.iter_mut().for_each(wipe),
+                serde_json::Value::Object(o) => o.values_mut().for_each(wipe),
+                _ => {}
+            }
+        }
+        wipe(&mut self.0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -340,69 +398,6 @@ mod tests {
         assert_ne!(a.expose_secret(), b.expose_secret());
         assert_eq!(a.expose_secret().len(), 32);
     }
-}
-
-/// A parsed JSON document that holds key material (a private JWK, a JWKS of
-/// secrets): every string in it is zeroed when it is dropped, so private
-/// key parameters (`d`, `k`, `p`, ...) do not stay behind in freed memory.
-///
-/// ```
-/// use shroud_core::SecretJson;
-///
-/// let doc = SecretJson::parse(br#"{"kty":"oct","k":"c2VjcmV0"}"#).unwrap();
-/// assert_eq!(doc["kty"], "oct");
-/// ```
-pub struct SecretJson(serde_json::Value);
-
-impl SecretJson {
-    /// Parses `json`; `None` when it is not JSON (the error would quote the
-    /// input's position only, but callers answer their own error).
-    pub fn parse(json: &[u8]) -> Option<SecretJson> {
-        serde_json::from_slice(json).ok().map(SecretJson)
-    }
-
-    /// The document.
-    pub fn value(&self) -> &serde_json::Value {
-        &self.0
-    }
-
-    /// The document, to change before use (setting an `alg`).
-    pub fn value_mut(&mut self) -> &mut serde_json::Value {
-        &mut self.0
-    }
-}
-
-impl core::ops::Deref for SecretJson {
-    type Target = serde_json::Value;
-
-    fn deref(&self) -> &serde_json::Value {
-        &self.0
-    }
-}
-
-impl fmt::Debug for SecretJson {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("SecretJson([REDACTED])")
-    }
-}
-
-impl Drop for SecretJson {
-    fn drop(&mut self) {
-        fn wipe(v: &mut serde_json::Value) {
-            match v {
-                serde_json::Value::String(s) => zeroize::Zeroize::zeroize(s),
-                serde_json::Value::Array(a) => a.iter_mut().for_each(wipe),
-                serde_json::Value::Object(o) => o.values_mut().for_each(wipe),
-                _ => {}
-            }
-        }
-        wipe(&mut self.0);
-    }
-}
-
-#[cfg(test)]
-mod secret_json_tests {
-    use super::SecretJson;
 
     #[test]
     fn debug_shows_no_key_material() {

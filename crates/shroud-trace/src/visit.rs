@@ -197,14 +197,13 @@ impl<'p, 's> Collect<'p, 's> {
             return policy.is_sensitive(field.name());
         };
         let callsite = field.callsite();
-        if !self.names.as_ref().is_some_and(|(c, ..)| *c == callsite) {
+        if self.names.as_ref().is_some_and(|(c, ..)| *c != callsite) {
             self.remember_names();
-            let mask = policy.field_mask(&callsite);
-            self.names = Some((callsite, mask, false));
         }
-        let Some((_, mask, learned)) = self.names.as_mut() else {
-            return policy.is_sensitive(field.name());
-        };
+        let (_, mask, learned) = self.names.get_or_insert_with(|| {
+            let mask = policy.field_mask(&callsite);
+            (callsite, mask, false)
+        });
         if mask.known & bit == 0 {
             mask.known |= bit;
             if policy.is_sensitive(field.name()) {

@@ -1094,7 +1094,6 @@ mod tests {
             phones > 1000 && others > 150,
             "the corpus holds phones ({phones}) and cards, SSNs, addresses ({others})"
         );
-        assert!(phones > 1000, "the corpus holds phones ({phones})");
         for hay in [
             "4111 1111 1111 1111",
             "203.0.113.7",
