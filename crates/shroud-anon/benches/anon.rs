@@ -3,7 +3,6 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
@@ -13,6 +12,9 @@ use serde_json::{Map, Value, json};
 use sha2::Sha256;
 use shroud_anon::{AnonPolicy, DefaultAction};
 use shroud_core::{Generalize, Kind, Mask, Pseudonymizer, SecretKey, Strategy};
+
+#[path = "../../../benches/support/interleave.rs"]
+mod interleave;
 
 /// 12 claims, 4 of them personal data (sub, email, name, birthdate).
 fn token_claims() -> Map<String, Value> {
@@ -148,39 +150,22 @@ fn pseudonym_vs_hmac(c: &mut Criterion) {
     let mut g = c.benchmark_group("pseudonym_ratio_x1000");
     g.bench_function("bound_domain_over_bare_hmac", |b| {
         b.iter_custom(|iters| {
-            let (mut t_mac, mut t_ps) = (Duration::ZERO, Duration::ZERO);
-            let mut done = 0;
-            let mut turn = false;
-            while done < iters {
-                let n = (iters - done).min(256);
-                let macs = |t: &mut Duration| {
-                    let start = Instant::now();
+            interleave::ratio_x1000(
+                iters,
+                256,
+                |n| {
                     for _ in 0..n {
                         let mut m = mac.clone();
                         m.update(black_box(value));
                         black_box(m.finalize().into_bytes());
                     }
-                    *t += start.elapsed();
-                };
-                let pseudonyms = |t: &mut Duration| {
-                    let start = Instant::now();
+                },
+                |n| {
                     for _ in 0..n {
                         black_box(bound.pseudonym(black_box(value)));
                     }
-                    *t += start.elapsed();
-                };
-                if turn {
-                    macs(&mut t_mac);
-                    pseudonyms(&mut t_ps);
-                } else {
-                    pseudonyms(&mut t_ps);
-                    macs(&mut t_mac);
-                }
-                turn = !turn;
-                done += n;
-            }
-            let ratio = t_ps.as_secs_f64() / t_mac.as_secs_f64().max(f64::MIN_POSITIVE);
-            Duration::from_secs_f64(ratio * 1e-6 * iters as f64)
+                },
+            )
         })
     });
     g.finish();

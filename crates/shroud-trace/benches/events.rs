@@ -7,12 +7,15 @@
 #![allow(missing_docs)]
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use shroud_trace::RedactingLayer;
 use tracing::Dispatch;
 use tracing_subscriber::prelude::*;
+
+#[path = "../../../benches/support/interleave.rs"]
+mod interleave;
 
 fn clean_event(i: u64) {
     tracing::info!(
@@ -86,36 +89,18 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("ratio_x1000");
     for (name, event) in [("clean", clean_event as fn(u64)), ("pii", pii_event as fn(u64))] {
         let (plain, redacting) = (plain(), redacting());
-        let mut i = 0;
+        let i = std::cell::Cell::new(0);
+        let run = |d: &Dispatch, n: u64| {
+            tracing::dispatcher::with_default(d, || {
+                for _ in 0..n {
+                    i.set(i.get() + 1);
+                    event(i.get());
+                }
+            })
+        };
         g.bench_function(format!("redacting_over_plain/{name}"), |b| {
             b.iter_custom(|iters| {
-                let (mut t_plain, mut t_red) = (Duration::ZERO, Duration::ZERO);
-                let mut done = 0;
-                let mut turn = false;
-                while done < iters {
-                    let n = (iters - done).min(64);
-                    let mut run = |d: &Dispatch| {
-                        let start = Instant::now();
-                        tracing::dispatcher::with_default(d, || {
-                            for _ in 0..n {
-                                i += 1;
-                                event(i);
-                            }
-                        });
-                        start.elapsed()
-                    };
-                    if turn {
-                        t_plain += run(&plain);
-                        t_red += run(&redacting);
-                    } else {
-                        t_red += run(&redacting);
-                        t_plain += run(&plain);
-                    }
-                    turn = !turn;
-                    done += n;
-                }
-                let ratio = t_red.as_secs_f64() / t_plain.as_secs_f64().max(f64::MIN_POSITIVE);
-                Duration::from_secs_f64(ratio * 1e-6 * iters as f64)
+                interleave::ratio_x1000(iters, 64, |n| run(&plain, n), |n| run(&redacting, n))
             })
         });
     }
