@@ -275,9 +275,7 @@ fn redact_error_path(cfg: &shroud_redact::PolicyConfig, e: &shroud_redact::Confi
             Some("redact.detectors.kinds".to_owned())
         }
         E::Kind(k) => Some(format!("redact.detectors.strategies.{k}")),
-        E::Invalid(what) if what.contains("limits") => Some("redact.limits".to_owned()),
-        E::Invalid(what) if what.contains("header") => Some("redact.headers".to_owned()),
-        E::Invalid(what) if what.contains("detector") => Some("redact.detectors.kinds".to_owned()),
+        E::Invalid { setting, .. } => Some(format!("redact.{setting}")),
         _ => None,
     };
     found.unwrap_or_else(|| "redact".to_owned())

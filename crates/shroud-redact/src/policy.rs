@@ -41,9 +41,16 @@ pub enum ConfigError {
     /// A detector kind name is unknown.
     #[error("unknown detector kind `{0}`")]
     Kind(String),
-    /// A limit is zero or a header name is invalid.
-    #[error("invalid setting: {0}")]
-    Invalid(&'static str),
+    /// A setting is out of range: a zero limit, a header name that is not
+    /// one, a detector list the scanner refuses.
+    #[error("invalid `{setting}`: {why}")]
+    Invalid {
+        /// The setting's key in [`PolicyConfig`] (`limits`, `headers`,
+        /// `detectors.kinds`).
+        setting: &'static str,
+        /// Why.
+        why: &'static str,
+    },
 }
 
 /// A rule on member names: every member whose key matches `key` (ASCII
@@ -701,7 +708,10 @@ impl Policy {
                         Scanner::builder()
                             .only(kinds)
                             .build()
-                            .map_err(|_| ConfigError::Invalid("detector kinds"))?
+                            .map_err(|_| ConfigError::Invalid {
+                                setting: "detectors.kinds",
+                                why: "refused by the scanner",
+                            })?
                     }
                 },
             };
@@ -727,13 +737,18 @@ impl Policy {
         };
         let l = config.limits;
         if l.max_depth == 0 || l.max_pending == 0 || l.text_window == 0 {
-            return Err(ConfigError::Invalid("limits must be non-zero"));
+            return Err(ConfigError::Invalid {
+                setting: "limits",
+                why: "must be non-zero",
+            });
         }
         let names = |xs: &[String]| -> Result<Vec<http::HeaderName>, ConfigError> {
             xs.iter()
                 .map(|n| {
-                    http::HeaderName::from_bytes(n.as_bytes())
-                        .map_err(|_| ConfigError::Invalid("header name"))
+                    http::HeaderName::from_bytes(n.as_bytes()).map_err(|_| ConfigError::Invalid {
+                        setting: "headers",
+                        why: "not a header name",
+                    })
                 })
                 .collect()
         };
@@ -833,13 +848,19 @@ mod tests {
         let cfg: PolicyConfig = serde_json::from_str(r#"{"limits":{"max_depth":0}}"#).unwrap();
         assert!(matches!(
             Policy::from_config(&cfg, Transformer::new()),
-            Err(ConfigError::Invalid(_))
+            Err(ConfigError::Invalid {
+                setting: "limits",
+                ..
+            })
         ));
         assert!(serde_json::from_str::<PolicyConfig>(r#"{"nope":1}"#).is_err());
         let cfg: PolicyConfig = serde_json::from_str(r#"{"headers":{"redact":["bad header"]}}"#).unwrap();
         assert!(matches!(
             Policy::from_config(&cfg, Transformer::new()),
-            Err(ConfigError::Invalid(_))
+            Err(ConfigError::Invalid {
+                setting: "headers",
+                ..
+            })
         ));
     }
 }
