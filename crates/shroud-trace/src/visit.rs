@@ -52,6 +52,7 @@ pub(crate) enum View<'a> {
 }
 
 impl View<'_> {
+    #[inline(always)]
     fn as_value(&self) -> &dyn Value {
         match self {
             View::Str(s) => s,
@@ -109,6 +110,7 @@ pub(crate) struct Scratch {
 
 impl Scratch {
     /// The recorded value of `slot`.
+    #[inline(always)]
     pub(crate) fn view(&self, slot: &Slot) -> View<'_> {
         match slot {
             Slot::Str(r) => View::Str(&self.arena[r.clone()]),
@@ -364,23 +366,36 @@ impl Visit for Collect<'_, '_> {
 /// have at most 32 fields; values beyond that are left out (never passed raw).
 pub(crate) fn with_value_set<R>(fields: &FieldSet, s: &Scratch, f: impl FnOnce(&ValueSet<'_>) -> R) -> R {
     let values = &s.values;
+    // Plain loops over pre-filled arrays: `core::array::from_fn` calls its
+    // closure out of line, and each view then comes back through memory.
     macro_rules! arms {
         ($($n:literal)*) => {
             match values.len() {
+                0 => f(&fields.value_set(&[] as &[(&Field, Option<&dyn Value>); 0])),
                 $($n => {
-                    let views: [View<'_>; $n] = core::array::from_fn(|i| s.view(&values[i].1));
-                    let arr: [(&Field, Option<&dyn Value>); $n] =
-                        core::array::from_fn(|i| (&values[i].0, Some(views[i].as_value())));
+                    let mut views: [View<'_>; $n] = [const { View::Bool(false) }; $n];
+                    for (view, (_, slot)) in views.iter_mut().zip(values) {
+                        *view = s.view(slot);
+                    }
+                    let mut arr: [(&Field, Option<&dyn Value>); $n] = [(&values[0].0, None); $n];
+                    for ((entry, view), (field, _)) in arr.iter_mut().zip(&views).zip(values) {
+                        *entry = (field, Some(view.as_value()));
+                    }
                     f(&fields.value_set(&arr))
                 })*
                 _ => {
-                    let views: [View<'_>; 32] = core::array::from_fn(|i| s.view(&values[i].1));
-                    let arr: [(&Field, Option<&dyn Value>); 32] =
-                        core::array::from_fn(|i| (&values[i].0, Some(views[i].as_value())));
+                    let mut views: [View<'_>; 32] = [const { View::Bool(false) }; 32];
+                    for (view, (_, slot)) in views.iter_mut().zip(values) {
+                        *view = s.view(slot);
+                    }
+                    let mut arr: [(&Field, Option<&dyn Value>); 32] = [(&values[0].0, None); 32];
+                    for ((entry, view), (field, _)) in arr.iter_mut().zip(&views).zip(values) {
+                        *entry = (field, Some(view.as_value()));
+                    }
                     f(&fields.value_set(&arr))
                 }
             }
         };
     }
-    arms!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32)
+    arms!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32)
 }
