@@ -133,13 +133,16 @@ impl Redactor {
             .map_or(&self.default, |(_, s)| s)
     }
 
+    /// The replacement of every finding of `kind`, when it does not depend
+    /// on the value.
+    #[inline]
+    fn fixed(&self, kind: Kind) -> Option<&str> {
+        kind.builtin_index().and_then(|i| self.fixed[i].as_deref())
+    }
+
     /// What one finding of `text` becomes.
     pub fn replacement<'a>(&'a self, finding: &Finding, value: &'a str) -> Outcome<'a> {
-        if let Some(text) = finding
-            .kind
-            .builtin_index()
-            .and_then(|i| self.fixed[i].as_deref())
-        {
+        if let Some(text) = self.fixed(finding.kind) {
             return Outcome::Replace(Cow::Borrowed(text));
         }
         let label = self.scanner.kind_name(finding.kind);
@@ -171,6 +174,13 @@ impl Redactor {
         let mut changed = false;
         self.scanner.for_each(text.as_bytes(), |f| {
             out.push_str(&text[last..f.range.start]);
+            last = f.range.end;
+            // The common case, a replacement made once, without leaving the loop.
+            if let Some(fixed) = self.fixed(f.kind) {
+                changed = true;
+                out.push_str(fixed);
+                return;
+            }
             let value = &text[f.range.clone()];
             match self.replacement(&f, value) {
                 Outcome::Keep => out.push_str(value),
@@ -180,7 +190,6 @@ impl Redactor {
                 }
                 Outcome::Drop => changed = true,
             }
-            last = f.range.end;
         });
         out.push_str(&text[last..]);
         changed

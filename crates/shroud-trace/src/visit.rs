@@ -193,7 +193,23 @@ impl<'p, 's> Collect<'p, 's> {
     /// Whether `field`'s name is one whose values are replaced whole: one
     /// bit of the callsite's mask, matched against the names once per
     /// thread.
+    #[inline]
     fn sensitive(&mut self, field: &Field) -> bool {
+        // Every field but the first of a pass: its bit is known.
+        if let Some((callsite, mask, _)) = &self.names
+            && let Some(bit) = 1u64.checked_shl(field.index() as u32)
+            && mask.known & bit != 0
+            && *callsite == field.callsite()
+        {
+            return mask.sensitive & bit != 0;
+        }
+        self.learn(field)
+    }
+
+    /// [`sensitive`](Self::sensitive) of a field whose bit is not known yet:
+    /// loads the callsite's mask and matches the name.
+    #[cold]
+    fn learn(&mut self, field: &Field) -> bool {
         let policy = self.policy;
         let Some(bit) = 1u64.checked_shl(field.index() as u32) else {
             return policy.is_sensitive(field.name());
