@@ -642,7 +642,19 @@ impl Scanner {
         }
         let strict = strict_start(hay, t);
         let grouped = matches!(next, Some(b' ' | b'-'));
-        if (d >= 13 && !matches!(next, Some(b'0'..=b'9'))) || (grouped && (3..=6).contains(&d)) {
+        // The byte after the separator: a card or a national phone number
+        // of several groups needs a second group there, so a lone small
+        // number (`in 12 ms`) is not parsed as either.
+        let second = || {
+            #[cfg(test)]
+            if tests::NO_SHORTCUTS.with(std::cell::Cell::get) {
+                return Some(b'0');
+            }
+            hay.get(t + d + 1).copied()
+        };
+        if (d >= 13 && !matches!(next, Some(b'0'..=b'9')))
+            || (grouped && (3..=6).contains(&d) && matches!(second(), Some(b'0'..=b'9')))
+        {
             best.consider(kinds, Kind::PaymentCard, t, numbers::card(hay, t));
         }
         if strict && d == 3 && grouped {
@@ -653,7 +665,12 @@ impl Scanner {
         }
         if matches!(before, b'+' | b'(') && strict_start(hay, t - 1) {
             best.consider(kinds, Kind::Phone, t - 1, numbers::phone(hay, t - 1));
-        } else if strict && (grouped || next == Some(b'.')) && d <= 5 && !best.covers_phone_at(hay, t) {
+        } else if strict
+            && (grouped || next == Some(b'.'))
+            && d <= 5
+            && matches!(second(), Some(b'0'..=b'9' | b'('))
+            && !best.covers_phone_at(hay, t)
+        {
             best.consider(kinds, Kind::Phone, t, numbers::phone(hay, t));
         }
         best.finding.ok_or_else(|| skip.max(word_end()))
@@ -676,7 +693,7 @@ impl Best {
     #[inline]
     fn covers_phone_at(&self, hay: &[u8], t: usize) -> bool {
         #[cfg(test)]
-        if tests::NO_PHONE_SKIP.with(std::cell::Cell::get) {
+        if tests::NO_SHORTCUTS.with(std::cell::Cell::get) {
             return false;
         }
         let Some(f) = &self.finding else { return false };
@@ -870,8 +887,9 @@ mod tests {
     use super::*;
 
     thread_local! {
-        /// Turns off `Best::covers_phone_at`, for the test that compares.
-        pub(super) static NO_PHONE_SKIP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        /// Turns off the parses `at_trigger` skips (`Best::covers_phone_at`,
+        /// the second-group check), for the test that compares.
+        pub(super) static NO_SHORTCUTS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
     fn both_paths(scanner: &Scanner, hay: &[u8]) -> (Vec<Finding>, Vec<Finding>) {
@@ -1043,7 +1061,7 @@ mod tests {
     }
 
     #[test]
-    fn skipping_the_phone_parse_changes_no_finding() {
+    fn skipping_parses_changes_no_finding() {
         let s = Scanner::new();
         let mut r = 0x9E37_79B9_7F4A_7C15_u64;
         // Digit groups with separators, the shapes phones, cards, SSNs and
@@ -1067,7 +1085,7 @@ mod tests {
                 _ => {}
             }
             let sep = b" -."[next(3) as usize];
-            for g in 0..2 + next(5) {
+            for g in 0..1 + next(6) {
                 if g > 0 {
                     hay.push(if next(8) == 0 {
                         b" -.)"[next(4) as usize]
@@ -1075,17 +1093,21 @@ mod tests {
                         sep
                     });
                 }
-                for _ in 0..1 + next(5) {
+                for _ in 0..1 + next(6) {
                     hay.push(b'0' + next(10) as u8);
                 }
+            }
+            // A lone number before a word (`in 12 ms`, `4111 x`).
+            if next(4) == 0 {
+                hay.extend_from_slice([b" ms", b"-ab", b".x(", b" (1"][next(4) as usize]);
             }
             if next(2) == 0 {
                 hay.extend_from_slice(b" ok");
             }
             let fast = s.scan(&hay);
-            NO_PHONE_SKIP.with(|c| c.set(true));
+            NO_SHORTCUTS.with(|c| c.set(true));
             let full = s.scan(&hay);
-            NO_PHONE_SKIP.with(|c| c.set(false));
+            NO_SHORTCUTS.with(|c| c.set(false));
             assert_eq!(fast, full, "{:?}", String::from_utf8_lossy(&hay));
             phones += full.iter().filter(|f| f.kind == Kind::Phone).count();
             others += full.iter().filter(|f| f.kind != Kind::Phone).count();
@@ -1099,11 +1121,14 @@ mod tests {
             "203.0.113.7",
             "078-05-1120",
             "call 415.555.2671 now",
+            "took 12 ms",
+            "4111 ok",
+            "415 (555) 2671",
         ] {
             let fast = s.scan(hay.as_bytes());
-            NO_PHONE_SKIP.with(|c| c.set(true));
+            NO_SHORTCUTS.with(|c| c.set(true));
             assert_eq!(fast, s.scan(hay.as_bytes()), "{hay}");
-            NO_PHONE_SKIP.with(|c| c.set(false));
+            NO_SHORTCUTS.with(|c| c.set(false));
         }
     }
 
