@@ -18,6 +18,9 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
     // Back from the `@` over local-part bytes, 65 at most (one more than
     // allowed), noting where the rightmost doubled dot ends on the way: a
     // doubled dot cannot be inside a dot-atom, so only what follows it is kept.
+    if at_pos >= hay.len() {
+        return None;
+    }
     let lo = floor.max(at_pos.saturating_sub(65));
     let mut k = at_pos;
     let mut after_dots = 0;
@@ -634,6 +637,9 @@ mod tests {
             let at = text.find('@').unwrap();
             assert_eq!(email(text.as_bytes(), at, 0), want, "{text}");
         }
+        // A position past the end answers nothing rather than panicking.
+        assert_eq!(email(b"a@b.com", 7, 0), None);
+        assert_eq!(email(b"a@b.com", 70, 3), None);
     }
 
     #[test]
