@@ -384,7 +384,21 @@ impl Visit for Collect<'_, '_> {
 /// `FieldSet::value_set` takes arrays (its length must be known to the
 /// compiler), so each length a callsite can have gets its own arm. Callsites
 /// have at most 32 fields; values beyond that are left out (never passed raw).
-pub(crate) fn with_value_set<R>(fields: &FieldSet, s: &Scratch, f: impl FnOnce(&ValueSet<'_>) -> R) -> R {
+pub(crate) fn with_value_set(fields: &FieldSet, s: &Scratch, f: impl FnOnce(&ValueSet<'_>)) {
+    let mut f = Some(f);
+    build_value_set(fields, s, &mut |values| {
+        if let Some(f) = f.take() {
+            f(values);
+        }
+    });
+}
+
+/// [`with_value_set`]'s arms, one per length, compiled once: the wrapped
+/// layer is called through `f` rather than inlined into each of the 33
+/// arms (which made this function about 60 KiB per wrapped layer type and
+/// callback).
+#[inline(never)]
+fn build_value_set(fields: &FieldSet, s: &Scratch, f: &mut dyn FnMut(&ValueSet<'_>)) {
     let values = &s.values;
     // Plain loops over pre-filled arrays: with `core::array::from_fn` the
     // closure that makes each view ran out of line and returned it through
@@ -397,28 +411,41 @@ pub(crate) fn with_value_set<R>(fields: &FieldSet, s: &Scratch, f: impl FnOnce(&
                 0 => f(&fields.value_set(&[] as &[(&Field, Option<&dyn Value>); 0])),
                 $($n => {
                     let mut views: [View<'_>; $n] = [const { View::Bool(false) }; $n];
-                    for (view, (_, slot)) in views.iter_mut().zip(values) {
-                        *view = s.view(slot);
-                    }
+                    fill_views(s, &mut views);
                     let mut arr: [(&Field, Option<&dyn Value>); $n] = [(&values[0].0, None); $n];
-                    for ((entry, view), (field, _)) in arr.iter_mut().zip(&views).zip(values) {
-                        *entry = (field, Some(view.as_value()));
-                    }
+                    fill_entries(values, &views, &mut arr);
                     f(&fields.value_set(&arr))
                 })*
                 _ => {
                     let mut views: [View<'_>; 32] = [const { View::Bool(false) }; 32];
-                    for (view, (_, slot)) in views.iter_mut().zip(values) {
-                        *view = s.view(slot);
-                    }
+                    fill_views(s, &mut views);
                     let mut arr: [(&Field, Option<&dyn Value>); 32] = [(&values[0].0, None); 32];
-                    for ((entry, view), (field, _)) in arr.iter_mut().zip(&views).zip(values) {
-                        *entry = (field, Some(view.as_value()));
-                    }
+                    fill_entries(values, &views, &mut arr);
                     f(&fields.value_set(&arr))
                 }
             }
         };
     }
     arms!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32)
+}
+
+/// The views of the first `views.len()` recorded values. One loop for every
+/// length (not unrolled into each arm of [`build_value_set`]).
+#[inline(never)]
+fn fill_views<'a>(s: &'a Scratch, views: &mut [View<'a>]) {
+    for (view, (_, slot)) in views.iter_mut().zip(&s.values) {
+        *view = s.view(slot);
+    }
+}
+
+/// The value-set entries pairing each recorded field with its view.
+#[inline(never)]
+fn fill_entries<'a>(
+    values: &'a [(Field, Slot)],
+    views: &'a [View<'a>],
+    entries: &mut [(&'a Field, Option<&'a dyn Value>)],
+) {
+    for ((entry, view), (field, _)) in entries.iter_mut().zip(views).zip(values) {
+        *entry = (field, Some(view.as_value()));
+    }
 }

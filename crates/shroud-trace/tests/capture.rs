@@ -308,3 +308,49 @@ fn field_name_answers_are_remembered_per_policy() {
     assert!(!strict.contains("Jane Roe"), "{strict}");
     assert_eq!(plain.matches("customer_name=\"Jane Roe\"").count(), 3, "{plain}");
 }
+
+/// An event of `n` numeric fields, a `last` field holding an email and the
+/// message.
+macro_rules! wide_event {
+    ($($name:ident)*) => {
+        tracing::info!($($name = 7_u64,)* last = EMAIL, "wide")
+    };
+}
+
+#[test]
+fn rebuilt_events_of_every_width_keep_every_field() {
+    // The value set is rebuilt by one arm per field count: events of 2 to
+    // 32 fields (the most a callsite has) must reach the wrapped layer
+    // whole, in order, with only the email replaced.
+    let raw = RawValues::default();
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(raw.clone()));
+    let widths: Vec<(usize, Vec<String>)> = tracing::subscriber::with_default(subscriber, || {
+        let mut out = Vec::new();
+        let mut run = |n: usize, emit: fn()| {
+            raw.0.lock().unwrap().clear();
+            emit();
+            out.push((n, raw.0.lock().unwrap().clone()));
+        };
+        run(0, || wide_event!());
+        run(1, || wide_event!(a0));
+        run(7, || wide_event!(a0 a1 a2 a3 a4 a5 a6));
+        run(
+            15,
+            || wide_event!(a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11 a12 a13 a14),
+        );
+        run(30, || {
+            wide_event!(
+                a0 a1 a2 a3 a4 a5 a6 a7 a8 a9 a10 a11 a12 a13 a14
+                a15 a16 a17 a18 a19 a20 a21 a22 a23 a24 a25 a26 a27 a28 a29
+            )
+        });
+        out
+    });
+    for (n, seen) in widths {
+        // The message is the callsite's first field.
+        let mut want = vec!["message=wide".to_owned()];
+        want.extend((0..n).map(|i| format!("a{i}=7")));
+        want.push("last=[REDACTED:email]".to_owned());
+        assert_eq!(seen, want, "{} fields", n + 2);
+    }
+}
