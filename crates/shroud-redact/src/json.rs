@@ -124,6 +124,8 @@ pub struct JsonRedactor {
     consumed: u64,
     failed: bool,
     scratch: String,
+    /// A masked value, before it is written as a JSON string.
+    masked: String,
     keys: keys::KeyCache,
     repl: Vec<u8>,
     counters: Counters,
@@ -182,6 +184,7 @@ impl JsonRedactor {
             consumed: 0,
             failed: false,
             scratch: String::new(),
+            masked: String::new(),
             keys: keys::KeyCache::default(),
             repl: Vec::new(),
             counters: Counters::default(),
@@ -236,6 +239,7 @@ impl JsonRedactor {
         self.failed = true;
         self.pending = Vec::new();
         self.scratch = String::new();
+        self.masked = String::new();
     }
 
     fn finish_inner(&mut self, out: &mut Vec<u8>) -> Result<(), RedactError> {
@@ -752,7 +756,7 @@ impl JsonRedactor {
             Disp::Rule(r) => {
                 self.counters.rule(r as usize);
                 let text = string_text(content, self.escaped, &mut self.scratch);
-                apply_rule(inner, r as usize, text, repl)
+                apply_rule(inner, r as usize, text, repl, &mut self.masked)
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) => scan_string(
@@ -909,7 +913,7 @@ impl JsonRedactor {
                 self.counters.rule(r as usize);
                 // Numbers and booleans are ASCII.
                 let text = std::str::from_utf8(tok).unwrap_or_default();
-                apply_rule(inner, r as usize, text, repl)
+                apply_rule(inner, r as usize, text, repl, &mut self.masked)
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) if number && inner.numbers && digit_count(tok) >= 12 => {
@@ -1000,11 +1004,18 @@ fn string_text<'a>(content: &'a [u8], escaped: bool, scratch: &'a mut String) ->
     }
 }
 
-/// Applies rule `r` to a scalar's text.
-fn apply_rule(inner: &Inner, r: usize, text: &str, repl: &mut Vec<u8>) -> Act {
+/// Applies rule `r` to a scalar's text. A mask is written through `masked`,
+/// a buffer kept across values (no allocation per value).
+fn apply_rule(inner: &Inner, r: usize, text: &str, repl: &mut Vec<u8>, masked: &mut String) -> Act {
     let rule = &inner.rules[r];
     if let Some(fixed) = &rule.fixed {
         repl.extend_from_slice(fixed);
+        return Act::Replace;
+    }
+    if let Strategy::Mask(m) = &rule.action {
+        masked.clear();
+        m.apply_into(text, masked);
+        write_json_string(repl, masked);
         return Act::Replace;
     }
     let target = Target {

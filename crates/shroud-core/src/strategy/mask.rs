@@ -77,12 +77,19 @@ impl Mask {
     /// Appends `value` with all but its first `first` and last `last`
     /// characters hidden (all of them when it has no more than that).
     fn keep(&self, value: &str, first: usize, last: usize, out: &mut String) {
-        if value.is_ascii() {
+        self.keep_known(value, value.is_ascii(), first, last, out);
+    }
+
+    /// [`keep`](Self::keep) of a value already known to be ASCII or not.
+    fn keep_known(&self, value: &str, ascii: bool, first: usize, last: usize, out: &mut String) {
+        if ascii {
             let n = value.len();
             let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
             out.push_str(&value[..first]);
             self.hide(n - first - last, out);
-            out.push_str(&value[n - last..]);
+            if last > 0 {
+                out.push_str(&value[n - last..]);
+            }
             return;
         }
         let n = value.chars().count();
@@ -113,24 +120,34 @@ impl Mask {
     }
 
     fn email(&self, value: &str, out: &mut String) -> bool {
-        let Some((local, domain)) = value.rsplit_once('@') else {
+        // `@` and `.` are ASCII, so the byte positions memrchr finds are
+        // character boundaries.
+        let bytes = value.as_bytes();
+        let Some(at) = memchr::memrchr(b'@', bytes) else {
             return false;
         };
-        let Some((host, tld)) = domain.rsplit_once('.') else {
+        let Some(dot) = memchr::memrchr(b'.', &bytes[at + 1..]).map(|d| at + 1 + d) else {
             return false;
         };
-        let spaced = if value.is_ascii() {
-            // `char::is_whitespace` on ASCII: tab to carriage return, space.
-            value.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
-        } else {
-            value.contains(char::is_whitespace)
-        };
-        if local.is_empty() || host.is_empty() || tld.is_empty() || spaced {
+        let (local, host, tld) = (&value[..at], &value[at + 1..dot], &value[dot + 1..]);
+        if local.is_empty() || host.is_empty() || tld.is_empty() {
             return false;
         }
-        self.keep(local, 1, 0, out);
+        // One pass for both: whether the value is ASCII, and whether it
+        // holds ASCII whitespace (`char::is_whitespace` on ASCII: tab to
+        // carriage return, space).
+        let (mut high, mut spaced) = (0u8, false);
+        for &b in bytes {
+            high |= b;
+            spaced |= matches!(b, b'\t'..=b'\r' | b' ');
+        }
+        let ascii = high < 0x80;
+        if spaced || (!ascii && value.contains(char::is_whitespace)) {
+            return false;
+        }
+        self.keep_known(local, ascii, 1, 0, out);
         out.push('@');
-        self.keep(host, 1, 0, out);
+        self.keep_known(host, ascii, 1, 0, out);
         out.push('.');
         out.push_str(tld);
         true

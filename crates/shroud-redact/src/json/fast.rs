@@ -134,7 +134,7 @@ impl JsonRedactor {
                     self.mark = $end;
                 } else {
                     self.repl.clear();
-                    if apply_rule(inner, r, $text, &mut self.repl) == Act::Replace {
+                    if apply_rule(inner, r, $text, &mut self.repl, &mut self.masked) == Act::Replace {
                         out.extend_from_slice(&inp[self.mark..$start]);
                         out.extend_from_slice(&self.repl);
                         self.mark = $end;
