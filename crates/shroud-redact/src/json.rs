@@ -1106,11 +1106,46 @@ pub(crate) fn write_json_string(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
+/// Whether any byte of `b` must be escaped in a JSON string: a control
+/// byte, `"` or `\\`.
+///
+/// Eight bytes a step for texts of eight bytes or more, the last step
+/// overlapping the one before (a byte checked twice changes nothing): a
+/// byte below 0x20 leaves its top bit set after subtracting 0x20 when it
+/// was clear before, and `"` or `\\` leaves a zero byte after the XOR. A
+/// borrow out of a flagged byte can only flag bytes above it, which the
+/// answer, any flag at all, does not need to tell apart.
+fn needs_escape(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const TOP: u64 = u64::from_ne_bytes([0x80; 8]);
+    let flagged = |w: u64| {
+        let zero = |x: u64| x.wrapping_sub(ONES) & !x & TOP;
+        let control = w.wrapping_sub(ONES * 0x20) & !w & TOP;
+        control | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\'))) != 0
+    };
+    if b.len() < 8 {
+        return b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+    }
+    let word = |i: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&b[i..i + 8]);
+        u64::from_le_bytes(w)
+    };
+    let mut i = 0;
+    while i + 8 < b.len() {
+        if flagged(word(i)) {
+            return true;
+        }
+        i += 8;
+    }
+    flagged(word(b.len() - 8))
+}
+
 /// Writes `s` JSON-escaped, without quotes.
 pub(crate) fn escape_into(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     // Replacement texts rarely need escaping: one pass to find out.
-    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+    if !needs_escape(b) {
         out.extend_from_slice(b);
         return;
     }

@@ -656,3 +656,25 @@ proptest! {
         prop_assert!(serde_json::from_slice::<Value>(&out).is_ok());
     }
 }
+
+proptest! {
+    /// The word-at-a-time escape check against a byte loop, on bytes at and
+    /// around every boundary it tests (control bytes, `"`, `\`, their
+    /// neighbours, DEL and high bytes whose low bits mimic them).
+    #[test]
+    fn escape_check_agrees_with_a_byte_loop(
+        b in proptest::collection::vec(
+            prop_oneof![
+                8 => Just(b'a'),
+                1 => proptest::sample::select(vec![
+                    0x00, 0x01, 0x1f, 0x20, 0x21, b'"', 0x23, b'[', b'\\', b']', 0x7f, 0x80, 0x9f, 0xa0,
+                    0xa2, 0xdc, 0xff,
+                ]),
+            ],
+            0..40,
+        ),
+    ) {
+        let want = b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
+        prop_assert_eq!(needs_escape(&b), want);
+    }
+}
