@@ -400,11 +400,10 @@ pub(crate) fn with_value_set(fields: &FieldSet, s: &Scratch, f: impl FnOnce(&Val
 #[inline(never)]
 fn build_value_set(fields: &FieldSet, s: &Scratch, f: &mut dyn FnMut(&ValueSet<'_>)) {
     let values = &s.values;
-    // Plain loops over pre-filled arrays: with `core::array::from_fn` the
-    // closure that makes each view ran out of line and returned it through
-    // the stack, written in parts and read back as one 16-byte load, which
-    // stalled on every value (seen in a sampled profile: 2.8% of a PII
-    // event's time in this function, 1.8% with the loops).
+    // Pre-filled arrays, filled by plain loops: `core::array::from_fn` ran
+    // its closure out of line for each element and handed each view back
+    // through the stack, written in parts and read back with one wider
+    // load, which stalled on every value.
     macro_rules! arms {
         ($($n:literal)*) => {
             match values.len() {

@@ -19,9 +19,7 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
     // allowed). Tight loops, one rule each, cost fewer instructions a byte
     // than one loop that tracks several.
     let lo = floor.max(at_pos.saturating_sub(65));
-    if at_pos >= hay.len() {
-        return None;
-    }
+    // `None` for a position past the end, too.
     let seg = hay.get(lo..at_pos)?;
     let k = seg.iter().rposition(|&b| !is(b, LOCAL)).map_or(0, |p| p + 1);
     if seg.len() - k > 64 {
