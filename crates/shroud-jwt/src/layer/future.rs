@@ -7,10 +7,10 @@ use http::{Request, Response};
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
-use super::service::{insert_verified, refuse};
+use super::service::insert_verified;
 use crate::body::JwtBody;
 use crate::rejection::Rejection;
-use crate::response::OnRejection;
+use crate::response::{OnRejection, RequestKind, refusal};
 use crate::verifier::{Outcome, Verifier};
 
 type Wait = Pin<Box<dyn Future<Output = ()> + Send>>;
@@ -44,7 +44,7 @@ pin_project! {
             pending: Option<(Request<ReqBody>, S, Bytes)>,
             verifier: Verifier,
             on_rejection: R,
-            grpc: bool,
+            kind: RequestKind,
         },
     }
 }
@@ -75,7 +75,7 @@ where
         token: Bytes,
         verifier: Verifier,
         on_rejection: R,
-        grpc: bool,
+        kind: RequestKind,
     ) -> Self {
         ResponseFuture {
             kind: Kind::Refresh {
@@ -83,7 +83,7 @@ where
                 pending: Some((req, service, token)),
                 verifier,
                 on_rejection,
-                grpc,
+                kind,
             },
         }
     }
@@ -113,7 +113,7 @@ where
                     pending,
                     verifier,
                     on_rejection,
-                    grpc,
+                    kind,
                 } => {
                     ready!(wait.as_mut().poll(cx));
                     let (mut req, mut service, token) = pending.take().expect("polled after completion");
@@ -125,10 +125,10 @@ where
                             }
                         }
                         Outcome::Rejected(rejection) => Kind::Reject {
-                            response: Some(refuse(on_rejection, rejection, *grpc)),
+                            response: Some(refusal(on_rejection, rejection, *kind)),
                         },
                         Outcome::Refresh(_) => Kind::Reject {
-                            response: Some(refuse(on_rejection, Rejection::UnknownKey, *grpc)),
+                            response: Some(refusal(on_rejection, Rejection::UnknownKey, *kind)),
                         },
                     }
                 }

@@ -9,9 +9,9 @@ use tower_service::Service;
 use super::future::ResponseFuture;
 use super::layer::{JwtLayer, Settings};
 use crate::body::JwtBody;
-use crate::extract::{find, is_grpc};
+use crate::extract::find;
 use crate::rejection::Rejection;
-use crate::response::{OnRejection, RequestKind};
+use crate::response::{OnRejection, RequestKind, refusal};
 use crate::verifier::{Outcome, Verified, Verifier};
 
 /// The service of [`JwtLayer`].
@@ -58,11 +58,6 @@ pub(crate) fn insert_verified<B>(req: &mut Request<B>, verified: Verified) {
     ext.insert(verified.info);
 }
 
-/// The refusal response, with the reason in its extensions and a trace event.
-pub(crate) fn refuse<R: OnRejection>(on_rejection: &R, rejection: Rejection, grpc: bool) -> Response<Bytes> {
-    crate::response::refusal(on_rejection, rejection, RequestKind { grpc })
-}
-
 impl<S, R, ReqBody, ResBody> Service<Request<ReqBody>> for Jwt<S, R>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>> + Clone,
@@ -81,11 +76,11 @@ where
         // Nothing upstream may pose as verified claims.
         req.extensions_mut().remove::<Claims>();
         req.extensions_mut().remove::<TokenInfo>();
-        let grpc = is_grpc(req.headers());
+        let kind = RequestKind::of(req.headers());
         let found = find(
             req.headers(),
             &self.settings.sources,
-            grpc,
+            kind.grpc,
             self.verifier.max_token_len(),
         );
         let outcome = match found {
@@ -106,7 +101,7 @@ where
                         token,
                         self.verifier.clone(),
                         self.on_rejection.clone(),
-                        grpc,
+                        kind,
                     );
                 }
                 other => other,
@@ -118,10 +113,10 @@ where
                 ResponseFuture::inner(self.inner.call(req))
             }
             Outcome::Rejected(rejection) => {
-                ResponseFuture::reject(refuse(&self.on_rejection, rejection, grpc))
+                ResponseFuture::reject(refusal(&self.on_rejection, rejection, kind))
             }
             Outcome::Refresh(_) => {
-                ResponseFuture::reject(refuse(&self.on_rejection, Rejection::UnknownKey, grpc))
+                ResponseFuture::reject(refusal(&self.on_rejection, Rejection::UnknownKey, kind))
             }
         }
     }
