@@ -1,13 +1,13 @@
 //! Events through `RedactingLayer<fmt json>` against plain fmt json, both
 //! writing to `io::sink`, with 5-field events without PII, with PII in one
 //! field (interleaved ratio only) and with PII in every string field and
-//! the message, in one run: each alone (`events/*`), and the two interleaved in batches with
-//! their time ratio reported (`ratio_x1000/*`, 1 ns = 0.001x).
+//! the message (`support/events.rs`), in one run: each alone (`events/*`),
+//! and the two interleaved in batches with their time ratio reported
+//! (`ratio_x1000/*`, 1 ns = 0.001x).
 //!
 //! `cargo bench -p shroud-trace --bench events`
 #![allow(missing_docs)]
 
-use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -18,42 +18,10 @@ use tracing_subscriber::prelude::*;
 #[path = "../../../benches/support/interleave.rs"]
 mod interleave;
 
-fn clean_event(i: u64) {
-    tracing::info!(
-        request_id = i,
-        route = "/api/v1/orders/{id}",
-        status = 200_u16,
-        region = "eu-west-1",
-        cache = "miss",
-        "order fetched in {} ms",
-        black_box(12)
-    );
-}
+#[path = "support/events.rs"]
+mod events;
 
-fn pii_event(i: u64) {
-    tracing::info!(
-        request_id = i,
-        user = "jane.roe@example.com",
-        card = "4111 1111 1111 1111",
-        ip = "203.0.113.7",
-        phone = "+1 415 555 2671",
-        "order placed by jane.roe@example.com from 203.0.113.7"
-    );
-}
-
-/// The clean event with one field holding PII (an email), for comparison
-/// with `pii`, where every string field and the message hold some.
-fn one_pii_event(i: u64) {
-    tracing::info!(
-        request_id = i,
-        route = "/api/v1/orders/{id}",
-        status = 200_u16,
-        user = "jane.roe@example.com",
-        cache = "miss",
-        "order fetched in {} ms",
-        black_box(12)
-    );
-}
+use events::{clean_event, one_pii_event, pii_event};
 
 fn plain() -> Dispatch {
     Dispatch::new(

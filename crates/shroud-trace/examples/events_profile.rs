@@ -1,6 +1,10 @@
 //! Emits events through `RedactingLayer<fmt json>` to a sink in a loop, for
-//! profilers: `cargo run -p shroud-trace --release --example events_profile -- [N] [plain|redacting] [clean|pii]`.
+//! profilers: `cargo run -p shroud-trace --release --example events_profile -- [N] [plain|redacting] [clean|one_pii|pii]`.
+//! The events are the `events` benchmark's.
 #![allow(clippy::print_stdout)]
+
+#[path = "../benches/support/events.rs"]
+mod events;
 
 use shroud_trace::RedactingLayer;
 use tracing_subscriber::prelude::*;
@@ -11,7 +15,11 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(100_000);
     let plain = std::env::args().nth(2).is_some_and(|a| a == "plain");
-    let pii = std::env::args().nth(3).is_some_and(|a| a == "pii");
+    let event: fn(u64) = match std::env::args().nth(3).as_deref() {
+        Some("pii") => events::pii_event,
+        Some("one_pii") => events::one_pii_event,
+        _ => events::clean_event,
+    };
     let fmt = tracing_subscriber::fmt::layer().json().with_writer(std::io::sink);
     let dispatch = if plain {
         tracing::Dispatch::new(tracing_subscriber::registry().with(fmt))
@@ -21,26 +29,7 @@ fn main() {
     let start = std::time::Instant::now();
     tracing::dispatcher::with_default(&dispatch, || {
         for i in 0..n {
-            if pii {
-                tracing::info!(
-                    request_id = i,
-                    user = "jane.roe@example.com",
-                    card = "4111 1111 1111 1111",
-                    ip = "203.0.113.7",
-                    phone = "+1 415 555 2671",
-                    "order placed by jane.roe@example.com from 203.0.113.7"
-                );
-            } else {
-                tracing::info!(
-                    request_id = i,
-                    route = "/api/v1/orders/{id}",
-                    status = 200_u16,
-                    region = "eu-west-1",
-                    cache = "miss",
-                    "order fetched in {} ms",
-                    12
-                );
-            }
+            event(i);
         }
     });
     println!("{:.0} ns/event", start.elapsed().as_nanos() as f64 / n as f64);
