@@ -134,15 +134,23 @@ impl Redactor {
     }
 
     /// The replacement of every finding of `kind`, when it does not depend
-    /// on the value.
+    /// on the value (a built-in kind under a `redact` strategy): callers may
+    /// then skip reading the value.
+    ///
+    /// ```
+    /// use shroud_core::{Kind, Redactor};
+    ///
+    /// let r = Redactor::default();
+    /// assert_eq!(r.fixed_replacement(Kind::Email), Some("[REDACTED:email]"));
+    /// ```
     #[inline]
-    fn fixed(&self, kind: Kind) -> Option<&str> {
+    pub fn fixed_replacement(&self, kind: Kind) -> Option<&str> {
         kind.builtin_index().and_then(|i| self.fixed[i].as_deref())
     }
 
     /// What one finding of `text` becomes.
     pub fn replacement<'a>(&'a self, finding: &Finding, value: &'a str) -> Outcome<'a> {
-        if let Some(text) = self.fixed(finding.kind) {
+        if let Some(text) = self.fixed_replacement(finding.kind) {
             return Outcome::Replace(Cow::Borrowed(text));
         }
         let label = self.scanner.kind_name(finding.kind);
@@ -182,7 +190,7 @@ impl Redactor {
             }
             last = f.range.end;
             // The common case, a replacement made once, without leaving the loop.
-            if let Some(fixed) = self.fixed(f.kind) {
+            if let Some(fixed) = self.fixed_replacement(f.kind) {
                 changed = true;
                 out.push_str(fixed);
                 return;

@@ -1055,14 +1055,19 @@ fn scan_string(
                 any = true;
             }
             repl.extend_from_slice(&content[last..f.range.start]);
-            let value = std::str::from_utf8(&content[f.range.clone()]).unwrap_or_default();
             counters.kind(f.kind);
+            last = f.range.end;
+            // A fixed replacement needs no look at the value.
+            if let Some(text) = red.fixed_replacement(f.kind) {
+                escape_into(repl, text);
+                return;
+            }
+            let value = std::str::from_utf8(&content[f.range.clone()]).unwrap_or_default();
             match red.replacement(&f, value) {
                 Outcome::Keep => repl.extend_from_slice(value.as_bytes()),
                 Outcome::Replace(r) => escape_into(repl, &r),
                 Outcome::Drop => {}
             }
-            last = f.range.end;
         });
         if !any {
             return Act::Verbatim;

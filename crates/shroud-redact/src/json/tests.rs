@@ -189,6 +189,36 @@ fn replacements_are_escaped() {
 }
 
 #[test]
+fn detector_replacements_are_escaped() {
+    // A fixed text for a detector kind takes the path that never reads the
+    // value; a mask reads it. Both are escaped, in plain strings (the fast
+    // lane) and in strings with escapes (the general machine).
+    let p = Policy::builder()
+        .detector_strategy(
+            Kind::Email,
+            Strategy::Redact {
+                text: Some("say \"no\"\n\\".into()),
+            },
+        )
+        .detector_strategy(Kind::IpV4, Strategy::Mask(Mask::plain(0, 0)))
+        .build()
+        .unwrap();
+    let out = redact(
+        &p,
+        r#"{"a":"to jane@example.com","b":"\"jane@example.com\" at 10.1.2.3","c":["jane@example.com"]}"#,
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v,
+        json!({
+            "a": "to say \"no\"\n\\",
+            "b": "\"say \"no\"\n\\\" at ********",
+            "c": ["say \"no\"\n\\"],
+        })
+    );
+}
+
+#[test]
 fn malformed_documents_fail_closed() {
     let p = Policy::default();
     for bad in [
