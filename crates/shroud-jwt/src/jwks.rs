@@ -59,6 +59,8 @@ struct KidState {
 
 struct Shared {
     uri: Uri,
+    /// The URL as logs and `Debug` show it: no user information, no query.
+    shown: String,
     settings: Settings,
     snapshot: RwLock<Option<Snapshot>>,
     generation: AtomicU64,
@@ -86,11 +88,31 @@ struct Settings {
 }
 
 /// Builds a [`RemoteJwks`].
-#[derive(Debug)]
 #[must_use]
 pub struct RemoteJwksBuilder {
     uri: String,
     settings: Settings,
+}
+
+impl fmt::Debug for RemoteJwksBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RemoteJwksBuilder")
+            .field("uri", &shown_uri(&self.uri))
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// A JWKS URL fit for logs: scheme, host, port and path. User information
+/// and the query (where a URL may carry a credential) are left out.
+fn shown_uri(uri: &str) -> String {
+    let Ok(uri) = uri.parse::<Uri>() else {
+        return "(not a URL)".to_owned();
+    };
+    let host = uri.host().unwrap_or_default();
+    let port = uri.port_u16().map(|p| format!(":{p}")).unwrap_or_default();
+    let scheme = uri.scheme_str().map(|s| format!("{s}://")).unwrap_or_default();
+    format!("{scheme}{host}{port}{}", uri.path())
 }
 
 impl RemoteJwks {
@@ -125,6 +147,17 @@ impl RemoteJwks {
         self.shared.generation.load(Ordering::Acquire)
     }
 
+    /// The generation, while the keys may be served (loaded and not too
+    /// stale). Read before the snapshot: a change in between only makes a
+    /// cached verification look older than it is.
+    pub(crate) fn live_generation(&self) -> Option<u64> {
+        let generation = self.generation();
+        let snap = self.shared.snapshot.read().unwrap_or_else(|p| p.into_inner());
+        snap.as_ref()
+            .is_some_and(|s| s.stale_until > Instant::now())
+            .then_some(generation)
+    }
+
     /// Waits (at most `timeout`) until a key set has been loaded.
     pub async fn wait_loaded(&self, timeout: Duration) -> bool {
         let mut rx = self.shared.done.subscribe();
@@ -140,8 +173,10 @@ impl RemoteJwks {
     }
 
     /// Asks for a refetch because a token named an unknown `kid` (or no keys
-    /// are loaded yet) and waits for it; returns at once when a refetch
-    /// happened less than the configured interval ago.
+    /// are loaded yet) and waits for it; returns at once when a refetch was
+    /// asked for less than the configured interval ago, whether or not keys
+    /// are loaded (while the JWKS is down, the background task retries with
+    /// its back-off and tokens are refused at once).
     pub(crate) async fn refresh_unknown_kid(&self) {
         let shared = &self.shared;
         let mut rx = shared.done.subscribe();
@@ -151,12 +186,7 @@ impl RemoteJwks {
                 let recent = st
                     .last
                     .is_some_and(|t| t.elapsed() < shared.settings.unknown_kid_interval);
-                let loaded = shared
-                    .snapshot
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .is_some();
-                if recent && loaded {
+                if recent {
                     return;
                 }
                 st.in_flight = true;
@@ -174,7 +204,7 @@ impl RemoteJwks {
 impl fmt::Debug for RemoteJwks {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RemoteJwks")
-            .field("uri", &self.shared.uri)
+            .field("uri", &self.shared.shown)
             .field("generation", &self.generation())
             .finish_non_exhaustive()
     }
@@ -240,6 +270,11 @@ impl RemoteJwksBuilder {
             Some("http") if self.settings.allow_http => {}
             _ => return Err(ConfigError::Invalid("JWKS URL must be https")),
         }
+        // The client sends no credentials from a URL, and the HTTP client's
+        // own trace logs would show them: refused rather than leaked.
+        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+            return Err(ConfigError::Invalid("JWKS URL must not carry user information"));
+        }
         let s = &self.settings;
         if s.min_ttl > s.max_ttl || s.ttl.is_zero() || s.timeout.is_zero() || s.retry.is_zero() {
             return Err(ConfigError::Invalid("JWKS durations"));
@@ -261,6 +296,7 @@ impl RemoteJwksBuilder {
         let client: HttpsClient = Client::builder(TokioExecutor::new()).build(https);
         let (done, _) = watch::channel(0);
         let shared = Arc::new(Shared {
+            shown: shown_uri(&self.uri),
             uri,
             settings: self.settings,
             snapshot: RwLock::new(None),
@@ -306,13 +342,13 @@ async fn run(weak: Weak<Shared>, wake: Arc<Notify>, client: HttpsClient) {
                 drop(snap);
                 if changed {
                     shared.generation.fetch_add(1, Ordering::AcqRel);
-                    tracing::debug!(uri = %shared.uri, "JWKS loaded");
+                    tracing::debug!(uri = %shared.shown, "JWKS loaded");
                 }
                 ttl.mul_f32(0.8)
             }
             Err(reason) => {
                 failures = failures.saturating_add(1);
-                tracing::warn!(uri = %shared.uri, reason, "JWKS fetch failed; serving the last good keys");
+                tracing::warn!(uri = %shared.shown, reason, "JWKS fetch failed; serving the last good keys");
                 // Retry sooner while nothing is loaded, back off while stale keys serve.
                 shared.settings.retry.saturating_mul(failures.min(6))
             }

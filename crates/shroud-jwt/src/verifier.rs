@@ -95,6 +95,17 @@ impl KeySource {
         }
     }
 
+    /// The generation of the keys, while they may be served: `None` once a
+    /// remote set is too stale (or never loaded), so that cached
+    /// verifications stop with the keys that made them.
+    fn live_generation(&self) -> Option<u64> {
+        match self {
+            KeySource::Static(_) => Some(0),
+            #[cfg(feature = "jwks-http")]
+            KeySource::Remote(remote) => remote.live_generation(),
+        }
+    }
+
     fn algorithms(&self) -> AlgSet {
         match self {
             KeySource::Static(set) => set
@@ -252,6 +263,28 @@ pub struct Verified {
     pub info: TokenInfo,
 }
 
+/// A token verified without the cache: its result, the issuer that
+/// vouched for it and the generation of that issuer's keys.
+struct Accepted {
+    verified: Verified,
+    issuer: usize,
+    generation: u64,
+}
+
+/// Why a token was not verified without the cache.
+enum Failed {
+    Rejected(Rejection),
+    /// The remote key set of the issuer at this index does not know the
+    /// token's key (or has none loaded): refetch and verify again.
+    Refresh(usize),
+}
+
+impl From<Rejection> for Failed {
+    fn from(r: Rejection) -> Self {
+        Failed::Rejected(r)
+    }
+}
+
 /// The outcome of the synchronous part of verification.
 pub(crate) enum Outcome {
     Verified(Verified),
@@ -352,7 +385,11 @@ impl Verifier {
             None => None,
         };
         match self.verify_uncached(token, now, refreshed) {
-            Ok((verified, issuer)) => {
+            Ok(Accepted {
+                verified,
+                issuer,
+                generation,
+            }) => {
                 if let (Some(cache), Some(key)) = (&inner.cache, cache_key) {
                     let until = verified.info.expires_at.map_or(now + NO_EXP_CACHE_SECS, |e| {
                         e.saturating_add(inner.leeway).min(now + NO_EXP_CACHE_SECS * 12)
@@ -362,20 +399,22 @@ impl Verifier {
                         info: verified.info.clone(),
                         until,
                         issuer,
-                        generation: inner.issuers[issuer].keys.generation(),
+                        generation,
                     };
                     cache.insert(key, entry, now);
                 }
                 Outcome::Verified(verified)
             }
-            Err(Some(r)) => Outcome::Rejected(r),
-            Err(None) => Outcome::Refresh(self.issuer_for_refresh(token)),
+            Err(Failed::Rejected(r)) => Outcome::Rejected(r),
+            Err(Failed::Refresh(issuer)) => Outcome::Refresh(issuer),
         }
     }
 
     fn cache_get(&self, cache: &TokenCache, key: u128, now: i64) -> Option<Verified> {
         let issuers = &self.inner.issuers;
-        let (claims, info) = cache.get(key, now, |i| issuers.get(i).map(|e| e.keys.generation()))?;
+        let (claims, info) = cache.get(key, now, |i| {
+            issuers.get(i).and_then(|e| e.keys.live_generation())
+        })?;
         // Revalidate time-bound claims against the current clock.
         if let Some(nbf) = claims.nbf()
             && now + self.inner.leeway < nbf
@@ -383,28 +422,6 @@ impl Verifier {
             return None;
         }
         Some(Verified { claims, info })
-    }
-
-    fn issuer_for_refresh(&self, token: &[u8]) -> usize {
-        // Re-derive the issuer index cheaply (only on the rare refresh path).
-        let nested;
-        let token = match token::split(token) {
-            Ok(Compact::Jwe) => match self.decrypt_nested(token) {
-                Ok(plaintext) => {
-                    nested = plaintext;
-                    &nested[..]
-                }
-                Err(_) => return 0,
-            },
-            _ => token,
-        };
-        if let Ok(Compact::Jws { payload, .. }) = token::split(token)
-            && let Ok(claims) = token::payload(payload)
-            && let Ok(i) = self.select_issuer(&claims)
-        {
-            return i;
-        }
-        0
     }
 
     fn select_issuer(&self, claims: &Map<String, Value>) -> Result<usize, Rejection> {
@@ -425,16 +442,10 @@ impl Verifier {
             .ok_or(Rejection::UnknownIssuer)
     }
 
-    /// `Err(None)` asks for a key refresh.
-    fn verify_uncached(
-        &self,
-        token: &[u8],
-        now: i64,
-        refreshed: bool,
-    ) -> Result<(Verified, usize), Option<Rejection>> {
+    fn verify_uncached(&self, token: &[u8], now: i64, refreshed: bool) -> Result<Accepted, Failed> {
         let inner = &*self.inner;
         match token::split(token)? {
-            Compact::Jws { .. } if inner.require_encryption => Err(Some(Rejection::EncryptionRequired)),
+            Compact::Jws { .. } if inner.require_encryption => Err(Rejection::EncryptionRequired.into()),
             Compact::Jws {
                 header,
                 payload,
@@ -447,6 +458,11 @@ impl Verifier {
                     return self.verify_unsigned(decrypted, now);
                 }
                 let plaintext = decrypted.into_plaintext();
+                // The inner token obeys the same cap as a bare one (with
+                // `zip`, it may be larger than the JWE that carried it).
+                if plaintext.len() > inner.max_token_len {
+                    return Err(Rejection::TokenTooLarge.into());
+                }
                 match token::split(&plaintext)? {
                     Compact::Jws {
                         header,
@@ -455,7 +471,7 @@ impl Verifier {
                         signing_input,
                     } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, true),
                     // A JWE inside a JWE: refused.
-                    Compact::Jwe => Err(Some(Rejection::Malformed)),
+                    Compact::Jwe => Err(Rejection::Malformed.into()),
                 }
             }
         }
@@ -473,23 +489,9 @@ impl Verifier {
         })
     }
 
-    /// Decrypts a JWE that must carry a nested JWT (`cty: JWT`); returns the
-    /// inner compact JWS.
-    fn decrypt_nested(&self, token: &[u8]) -> Result<zeroize::Zeroizing<Vec<u8>>, Rejection> {
-        let decrypted = self.decrypt(token)?;
-        if !decrypted.is_nested_jwt() {
-            return Err(Rejection::UnsignedClaims);
-        }
-        Ok(decrypted.into_plaintext())
-    }
-
     /// Claims encrypted into a JWE without a signature: refused unless the
     /// policy accepts them for this key management algorithm.
-    fn verify_unsigned(
-        &self,
-        decrypted: jwe::Decrypted,
-        now: i64,
-    ) -> Result<(Verified, usize), Option<Rejection>> {
+    fn verify_unsigned(&self, decrypted: jwe::Decrypted, now: i64) -> Result<Accepted, Failed> {
         let inner = &*self.inner;
         let symmetric = matches!(
             decrypted.alg(),
@@ -507,15 +509,23 @@ impl Verifier {
             UnsignedClaims::AnyKey => true,
         };
         if !accepted {
-            return Err(Some(Rejection::UnsignedClaims));
+            return Err(Rejection::UnsignedClaims.into());
+        }
+        // Without an inner JWS, the JWE's own header carries the type.
+        if let Some(want) = &inner.typ {
+            match decrypted.typ() {
+                Some(typ) if typ_matches(typ, want) => {}
+                _ => return Err(Rejection::WrongType.into()),
+            }
         }
         let json = decrypted.plaintext();
         if json.iter().find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r')) != Some(&b'{') {
-            return Err(Some(Rejection::Malformed));
+            return Err(Rejection::Malformed.into());
         }
         let map: Map<String, Value> = serde_json::from_slice(json).map_err(|_| Rejection::Malformed)?;
         let issuer = self.select_issuer(&map)?;
         let entry = &inner.issuers[issuer];
+        let generation = entry.keys.generation();
         let claims = Claims::new(map);
         self.validate(&claims, entry, now)?;
         let info = TokenInfo::new(
@@ -525,7 +535,11 @@ impl Verifier {
             claims.exp(),
             true,
         );
-        Ok((Verified { claims, info }, issuer))
+        Ok(Accepted {
+            verified: Verified { claims, info },
+            issuer,
+            generation,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -538,36 +552,40 @@ impl Verifier {
         now: i64,
         refreshed: bool,
         encrypted: bool,
-    ) -> Result<(Verified, usize), Option<Rejection>> {
+    ) -> Result<Accepted, Failed> {
         let inner = &*self.inner;
         let mut header_buf = token::HeaderBuf::new();
         let header = token::header(header, &mut header_buf)?;
         if !inner.algorithms.contains(header.alg) {
-            return Err(Some(Rejection::AlgorithmNotAllowed));
+            return Err(Rejection::AlgorithmNotAllowed.into());
         }
         if let Some(want) = &inner.typ {
             match &header.typ {
                 Some(typ) if typ_matches(typ, want) => {}
-                _ => return Err(Some(Rejection::WrongType)),
+                _ => return Err(Rejection::WrongType.into()),
             }
         }
         let map = token::payload(payload)?;
         let issuer = self.select_issuer(&map)?;
         let entry = &inner.issuers[issuer];
         let remote = !matches!(entry.keys, KeySource::Static(_));
+        // The generation is read before the keys: a rotation in between
+        // tags a cached result with the older generation (it is verified
+        // again), never keys of the older set with the newer generation.
+        let generation = entry.keys.generation();
         let keys = match entry.keys.current() {
             Some(keys) => keys,
             // Nothing loaded yet (or too stale to serve): wait for a fetch once.
-            None if remote && !refreshed => return Err(None),
-            None => return Err(Some(Rejection::KeysUnavailable)),
+            None if remote && !refreshed => return Err(Failed::Refresh(issuer)),
+            None => return Err(Rejection::KeysUnavailable.into()),
         };
 
         let kid = header.kid.as_deref();
         let key = match keys.check_signature(header.alg, kid, signing_input, signature) {
             Ok(key) => key,
-            Err(SignatureError::NoKey) if remote && !refreshed => return Err(None),
-            Err(SignatureError::NoKey) => return Err(Some(Rejection::UnknownKey)),
-            Err(SignatureError::Rejected(r)) => return Err(Some(r)),
+            Err(SignatureError::NoKey) if remote && !refreshed => return Err(Failed::Refresh(issuer)),
+            Err(SignatureError::NoKey) => return Err(Rejection::UnknownKey.into()),
+            Err(SignatureError::Rejected(r)) => return Err(r.into()),
         };
 
         let claims = Claims::new(map);
@@ -583,7 +601,11 @@ impl Verifier {
             claims.exp(),
             encrypted,
         );
-        Ok((Verified { claims, info }, issuer))
+        Ok(Accepted {
+            verified: Verified { claims, info },
+            issuer,
+            generation,
+        })
     }
 
     fn validate(&self, claims: &Claims, entry: &IssuerEntry, now: i64) -> Result<(), Rejection> {
@@ -750,7 +772,9 @@ impl VerifierBuilder {
         self
     }
 
-    /// Requires the `typ` header to be `typ` (for example `at+jwt`, RFC 9068).
+    /// Requires the `typ` header to be `typ` (for example `at+jwt`, RFC 9068):
+    /// the signed token's header, or the JWE's own header for claims
+    /// encrypted without a signature ([`unsigned_claims`](Self::unsigned_claims)).
     pub fn typ(mut self, typ: impl Into<String>) -> Self {
         self.typ = Some(typ.into());
         self
@@ -774,7 +798,9 @@ impl VerifierBuilder {
         self
     }
 
-    /// The token size cap in bytes (default 8 KiB), checked before decoding.
+    /// The token size cap in bytes (default 8 KiB), checked before decoding;
+    /// the signed token inside a JWE obeys it too (with `zip`, it may be
+    /// larger than the JWE).
     pub fn max_token_len(mut self, len: usize) -> Self {
         self.max_token_len = len;
         self

@@ -8,7 +8,7 @@ use serde_json::json;
 use shroud_jwt::jwe::DecryptOptions;
 use shroud_jwt::{
     ContentEncryption, DecryptionKey, DecryptionKeySet, Encrypter, EncryptionKey, KeyManagement, Rejection,
-    TrustedIssuer, Verifier, VerifierBuilder,
+    TrustedIssuer, UnsignedClaims, Verifier, VerifierBuilder,
 };
 
 const DIR_KEY: [u8; 32] = [0x42; 32];
@@ -250,12 +250,78 @@ fn zip_is_accepted_when_enabled() {
     assert_eq!(accepted.verify(&bomb).unwrap_err(), Rejection::Undecryptable);
 }
 
+#[test]
+fn an_inflated_inner_token_obeys_the_token_size_cap() {
+    use std::io::Write as _;
+    // 20 KiB of claims deflate to a few hundred bytes: the JWE is small,
+    // the inner JWS is not.
+    let mut big = claims();
+    big["pad"] = json!("a".repeat(20 * 1024));
+    let inner = hs().token("hs", &big);
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(inner.as_bytes()).unwrap();
+    let token = zip_token(&z.finish().unwrap());
+    assert!(token.len() < 2048, "{}", token.len());
+    let zip = DecryptOptions::default().with_zip(64 * 1024);
+    let capped = builder()
+        .decrypt_options(zip.clone())
+        .max_token_len(8 * 1024)
+        .build()
+        .unwrap();
+    assert_eq!(capped.verify(&token).unwrap_err(), Rejection::TokenTooLarge);
+    let roomy = builder()
+        .decrypt_options(zip)
+        .max_token_len(32 * 1024)
+        .build()
+        .unwrap();
+    assert_eq!(roomy.verify(&token).unwrap().claims.sub(), Some("user-1"));
+}
+
+#[test]
+fn unsigned_claims_obey_the_required_type() {
+    let claims = claims().to_string();
+    let token = |header: &str| dir_token(header, claims.as_bytes());
+    let v = builder()
+        .unsigned_claims(UnsignedClaims::SymmetricKeys)
+        .typ("at+jwt")
+        .build()
+        .unwrap();
+    let typed = token(r#"{"alg":"dir","enc":"A256GCM","kid":"dir-1","typ":"at+jwt"}"#);
+    assert_eq!(v.verify(&typed).unwrap().claims.sub(), Some("user-1"));
+    for header in [
+        r#"{"alg":"dir","enc":"A256GCM","kid":"dir-1"}"#,
+        r#"{"alg":"dir","enc":"A256GCM","kid":"dir-1","typ":"JWT"}"#,
+    ] {
+        assert_eq!(
+            v.verify(&token(header)).unwrap_err(),
+            Rejection::WrongType,
+            "{header}"
+        );
+    }
+    // Without a required type, the same untyped token is accepted.
+    let any = builder()
+        .unsigned_claims(UnsignedClaims::SymmetricKeys)
+        .build()
+        .unwrap();
+    let untyped = token(r#"{"alg":"dir","enc":"A256GCM","kid":"dir-1"}"#);
+    assert!(any.verify(&untyped).is_ok());
+}
+
 /// dir + A256GCM with `zip: DEF`, made with aes-gcm directly.
 fn zip_token(deflated: &[u8]) -> String {
+    dir_token(
+        r#"{"alg":"dir","enc":"A256GCM","zip":"DEF","cty":"JWT","kid":"dir-1"}"#,
+        deflated,
+    )
+}
+
+/// dir + A256GCM under the protected header `header`, made with aes-gcm
+/// directly.
+fn dir_token(header: &str, plaintext: &[u8]) -> String {
     use aes_gcm::aead::{AeadInOut, KeyInit};
-    let header = b64(r#"{"alg":"dir","enc":"A256GCM","zip":"DEF","cty":"JWT","kid":"dir-1"}"#);
+    let header = b64(header);
     let iv = [5u8; 12];
-    let mut buf = deflated.to_vec();
+    let mut buf = plaintext.to_vec();
     let tag = aes_gcm::Aes256Gcm::new_from_slice(&DIR_KEY)
         .unwrap()
         .encrypt_inout_detached(&iv.into(), header.as_bytes(), buf.as_mut_slice().into())

@@ -285,3 +285,68 @@ async fn concurrent_misses_share_one_fetch_and_refetches_are_rate_limited() {
         server.hits() - before
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_verifications_end_when_the_keys_go_stale() {
+    let (server, jwks_addr) = jwks_server(1).await;
+    server.set(&[ec().jwk("E")]);
+    let jwks = RemoteJwks::builder(format!("http://{jwks_addr}/jwks.json"))
+        .allow_http(true)
+        .ttl_bounds(Duration::from_secs(1), Duration::from_secs(3600))
+        .retry(Duration::from_millis(200))
+        .max_stale(Duration::from_secs(1))
+        .timeout(Duration::from_secs(2))
+        .spawn()
+        .unwrap();
+    assert!(jwks.wait_loaded(Duration::from_secs(5)).await);
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(jwks.clone()))
+        .cache(100)
+        .build()
+        .unwrap();
+    let token = ec().token("E", &claims());
+    // Verified twice: the second answer comes from the cache.
+    assert!(verifier.verify_async(&token).await.is_ok());
+    assert!(verifier.verify_async(&token).await.is_ok());
+
+    // The JWKS goes down: once the last good keys are too stale to serve,
+    // the cached verification stops with them (fail closed).
+    server.fail();
+    let stale = eventually(Duration::from_secs(8), || async {
+        matches!(
+            verifier.verify_async(&token).await,
+            Err(Rejection::KeysUnavailable)
+        )
+    })
+    .await;
+    assert!(stale, "a cached token outlived the keys that verified it");
+    assert!(jwks.current().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refetches_are_rate_limited_before_any_key_loads() {
+    let (server, jwks_addr) = jwks_server(60).await;
+    server.fail();
+    let jwks = remote_with(jwks_addr, Duration::from_secs(30));
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .build()
+        .unwrap();
+    let token = ec().token("E", &claims());
+    // The first token waits for one fetch, which fails.
+    assert_eq!(
+        verifier.verify_async(&token).await.unwrap_err(),
+        Rejection::KeysUnavailable
+    );
+    // Later tokens are refused at once: they do not each wake a fetch.
+    let before = server.hits();
+    for _ in 0..10 {
+        assert_eq!(
+            verifier.verify_async(&token).await.unwrap_err(),
+            Rejection::KeysUnavailable
+        );
+    }
+    // The background task's own retries (back-off from 200 ms) may add one.
+    let extra = server.hits() - before;
+    assert!(extra <= 1, "{extra} fetches for 10 tokens");
+}

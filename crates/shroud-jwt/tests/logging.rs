@@ -86,3 +86,48 @@ async fn refusals_log_the_reason_code_only() {
         assert!(!logs.contains(value), "a claim value reached the logs: {logs}");
     }
 }
+
+#[cfg(feature = "jwks-http")]
+#[tokio::test]
+async fn a_jwks_url_is_shown_without_its_credentials() {
+    use std::time::Duration;
+
+    use shroud_jwt::jwks::RemoteJwks;
+
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // User information in the URL is refused (the HTTP client's trace logs
+    // would show it); `Debug` of the builder leaves it out too.
+    let with_user = RemoteJwks::builder("https://jane:hunter2@id.example/keys.json");
+    let built = format!("{with_user:?}");
+    assert!(built.contains("https://id.example/keys.json"), "{built}");
+    let err = with_user.spawn().unwrap_err().to_string();
+    assert!(err.contains("user information"), "{err}");
+
+    // A loopback port nothing listens on: every fetch fails and is logged,
+    // at every level, without the query.
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let jwks = RemoteJwks::builder(format!("http://{addr}/keys.json?api_key=s3cr3t"))
+        .allow_http(true)
+        .retry(Duration::from_millis(50))
+        .timeout(Duration::from_secs(1))
+        .spawn()
+        .unwrap();
+    assert!(!jwks.wait_loaded(Duration::from_millis(500)).await);
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("JWKS fetch failed"), "{logs}");
+    let shown = format!("{built}\n{err}\n{jwks:?}\n{logs}");
+    assert!(shown.contains(&format!("http://{addr}/keys.json")), "{shown}");
+    for secret in ["jane", "hunter2", "api_key", "s3cr3t"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}

@@ -222,6 +222,8 @@ struct RawHeader<'a> {
     #[serde(borrow)]
     cty: Option<Cow<'a, str>>,
     #[serde(borrow)]
+    typ: Option<Cow<'a, str>>,
+    #[serde(borrow)]
     zip: Option<Cow<'a, str>>,
     crit: Option<IgnoredAny>,
     #[serde(borrow)]
@@ -258,6 +260,7 @@ pub(crate) struct Header<'a> {
     pub(crate) enc: ContentEncryption,
     pub(crate) kid: Option<Cow<'a, str>>,
     pub(crate) cty: Option<Cow<'a, str>>,
+    pub(crate) typ: Option<Cow<'a, str>>,
     pub(crate) zip: bool,
     pub(crate) epk: Option<RawEpk<'a>>,
     pub(crate) apu: Option<Cow<'a, str>>,
@@ -288,6 +291,7 @@ pub(crate) fn parse(json: &[u8]) -> Result<Header<'_>, JweError> {
         enc,
         kid: raw.kid,
         cty: raw.cty,
+        typ: raw.typ,
         zip,
         epk: raw.epk,
         apu: raw.apu,

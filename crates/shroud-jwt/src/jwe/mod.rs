@@ -130,6 +130,7 @@ impl DecryptOptions {
 pub struct Decrypted {
     plaintext: Zeroizing<Vec<u8>>,
     cty: Option<String>,
+    typ: Option<String>,
     kid: Option<String>,
     alg: KeyManagement,
     enc: ContentEncryption,
@@ -140,6 +141,7 @@ impl fmt::Debug for Decrypted {
         f.debug_struct("Decrypted")
             .field("len", &self.plaintext.len())
             .field("cty", &self.cty)
+            .field("typ", &self.typ)
             .field("kid", &self.kid)
             .field("alg", &self.alg.name())
             .field("enc", &self.enc.name())
@@ -169,6 +171,11 @@ impl Decrypted {
         self.cty
             .as_deref()
             .is_some_and(|c| c.eq_ignore_ascii_case("JWT") || c.eq_ignore_ascii_case("application/jwt"))
+    }
+
+    /// The `typ` header.
+    pub fn typ(&self) -> Option<&str> {
+        self.typ.as_deref()
     }
 
     /// The `kid` header.
@@ -319,6 +326,7 @@ pub fn decrypt(token: &str, keys: &DecryptionKeySet, opts: &DecryptOptions) -> R
     Ok(Decrypted {
         plaintext,
         cty: h.cty.map(|c| c.into_owned()),
+        typ: h.typ.map(|t| t.into_owned()),
         kid: h.kid.map(|k| k.into_owned()),
         alg: h.alg,
         enc,
