@@ -1,6 +1,8 @@
 //! Server-sent events (`text/event-stream`): the `data:` payload of each event
 //! is redacted as JSON when it parses as JSON, else as text; other fields and
-//! comments are redacted as text.
+//! comments are redacted as text. Lines are split as browsers split them (CR,
+//! LF or CRLF; a leading byte order mark dropped), so no field reaches a
+//! client that the redactor read as something else.
 
 use crate::error::RedactError;
 use crate::json::JsonRedactor;
@@ -11,7 +13,14 @@ use crate::text::redact_all;
 /// A push-style redactor for an event stream. Each event is held until its
 /// blank line (at most [`Limits::max_pending`](crate::Limits::max_pending)
 /// bytes), then written redacted, so events still flow one by one. Lines end
-/// with `\n` or `\r\n`; output lines end with `\n`.
+/// with `\n`, `\r\n` or `\r`; output lines end with `\n`.
+///
+/// A `data` payload that starts like JSON (`{` or `[`) but is not valid
+/// JSON within the limits is refused (the stream ends with the error) when
+/// the policy has key or path rules and the payload holds a `"`: those
+/// rules can only be applied to JSON, and scanning it as text would let the
+/// values they name through. Other payloads that are not JSON (`[DONE]`,
+/// plain text) are scanned as text.
 ///
 /// ```
 /// use shroud_redact::{Policy, SseRedactor};
@@ -35,6 +44,12 @@ pub struct SseRedactor {
     line_start: usize,
     data: Vec<u8>,
     counters: Counters,
+    /// The last input byte was a CR: an LF right after it ends no new line.
+    cr: bool,
+    /// No event was written yet (a leading byte order mark is dropped).
+    first: bool,
+    /// Scratch for input whose line ends are rewritten to `\n`.
+    norm: Vec<u8>,
 }
 
 /// Shows how much is held, never the bytes (not yet redacted).
@@ -55,6 +70,9 @@ impl SseRedactor {
             line_start: 0,
             data: Vec::new(),
             counters: Counters::default(),
+            cr: false,
+            first: true,
+            norm: Vec::new(),
         }
     }
 
@@ -72,15 +90,43 @@ impl SseRedactor {
         let before = out.len();
         self.counters.bytes_in += input.len() as u64;
         let max = self.policy.inner.limits.max_pending;
+        // Every line end (CRLF, LF, lone CR) becomes one LF.
+        let mut norm = std::mem::take(&mut self.norm);
+        let input = if self.cr || memchr::memchr(b'\r', input).is_some() {
+            norm.clear();
+            for &b in input {
+                if std::mem::take(&mut self.cr) && b == b'\n' {
+                    continue;
+                }
+                if b == b'\r' {
+                    self.cr = true;
+                    norm.push(b'\n');
+                } else {
+                    norm.push(b);
+                }
+            }
+            &norm[..]
+        } else {
+            input
+        };
+        let r = self.feed_lines(input, max, out);
+        self.norm = norm;
+        self.counters.bytes_out += (out.len() - before) as u64;
+        r
+    }
+
+    fn feed_lines(&mut self, input: &[u8], max: usize, out: &mut Vec<u8>) -> Result<(), RedactError> {
         let mut rest = input;
         while let Some(nl) = memchr::memchr(b'\n', rest) {
             self.event.extend_from_slice(&rest[..=nl]);
             rest = &rest[nl + 1..];
-            let line = &self.event[self.line_start..self.event.len() - 1];
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let mut line = &self.event[self.line_start..self.event.len() - 1];
+            if self.first && self.line_start == 0 {
+                line = line.strip_prefix(BOM).unwrap_or(line);
+            }
             if line.is_empty() {
                 self.line_start = self.event.len();
-                self.flush_event(out);
+                self.flush_event(out)?;
             } else {
                 self.line_start = self.event.len();
             }
@@ -92,50 +138,58 @@ impl SseRedactor {
         if self.event.len() > max {
             return Err(RedactError::TokenTooLong { max });
         }
-        self.counters.bytes_out += (out.len() - before) as u64;
         Ok(())
     }
 
     /// Ends the stream: an unfinished last event is written redacted.
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), RedactError> {
         let before = out.len();
-        if !self.event.is_empty() {
+        let r = if self.event.is_empty() {
+            Ok(())
+        } else {
             if self.event.last() != Some(&b'\n') {
                 self.event.push(b'\n');
             }
-            self.flush_event(out);
-        }
-        self.counters.bytes_out += (out.len() - before) as u64;
-        Ok(())
-    }
-
-    fn flush_event(&mut self, out: &mut Vec<u8>) {
-        let event = std::mem::take(&mut self.event);
-        self.line_start = 0;
-        let inner = self.policy.inner.clone();
-        let Some(red) = &inner.redactor else {
-            if inner.rules.is_empty() {
-                out.extend_from_slice(&event);
-                self.event = event;
-                self.event.clear();
-                return;
-            }
-            self.write_event(&event, None, out);
-            self.event = event;
-            self.event.clear();
-            return;
+            self.flush_event(out)
         };
-        self.write_event(&event, Some(red), out);
-        self.event = event;
-        self.event.clear();
+        self.counters.bytes_out += (out.len() - before) as u64;
+        r
     }
 
-    fn write_event(&mut self, event: &[u8], red: Option<&shroud_core::Redactor>, out: &mut Vec<u8>) {
+    fn flush_event(&mut self, out: &mut Vec<u8>) -> Result<(), RedactError> {
+        let mut event = std::mem::take(&mut self.event);
+        self.line_start = 0;
+        let start = if std::mem::take(&mut self.first) && event.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        let inner = self.policy.inner.clone();
+        let r = match &inner.redactor {
+            None if inner.rules.is_empty() => {
+                out.extend_from_slice(&event[start..]);
+                Ok(())
+            }
+            red => self.write_event(&event[start..], red.as_ref(), out),
+        };
+        event.clear();
+        self.event = event;
+        r
+    }
+
+    fn write_event(
+        &mut self,
+        event: &[u8],
+        red: Option<&shroud_core::Redactor>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), RedactError> {
         self.data.clear();
         let mut has_data = false;
         let mut first_data = true;
+        // The event is written once it is known to be safe: a refused
+        // payload leaves nothing of it in `out`.
+        let mut fields = Vec::new();
         for line in event.split(|b| *b == b'\n') {
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
             if line.is_empty() {
                 continue;
             }
@@ -153,35 +207,64 @@ impl SseRedactor {
                 continue;
             }
             match red {
-                Some(red) => redact_all(red, line, out, &mut self.counters),
-                None => out.extend_from_slice(line),
+                Some(red) => redact_all(red, line, &mut fields, &mut self.counters),
+                None => fields.extend_from_slice(line),
             }
-            out.push(b'\n');
+            fields.push(b'\n');
         }
         if has_data {
             let mut payload = Vec::with_capacity(self.data.len());
             let mut json = JsonRedactor::new(self.policy.clone());
-            let is_json = !self.data.iter().all(u8::is_ascii_whitespace)
-                && json.feed(&self.data, &mut payload).is_ok()
-                && json.finish(&mut payload).is_ok();
-            if is_json {
-                self.counters.merge(json.counters());
+            let parsed = if self.data.iter().all(u8::is_ascii_whitespace) {
+                Err(RedactError::Truncated)
             } else {
-                payload.clear();
-                match red {
-                    Some(red) => redact_all(red, &self.data, &mut payload, &mut self.counters),
-                    None => payload.extend_from_slice(&self.data),
+                json.feed(&self.data, &mut payload)
+                    .and_then(|()| json.finish(&mut payload))
+            };
+            match parsed {
+                Ok(()) => self.counters.merge(json.counters()),
+                Err(e) => {
+                    if self.must_be_json(&e) {
+                        return Err(e);
+                    }
+                    payload.clear();
+                    match red {
+                        Some(red) => redact_all(red, &self.data, &mut payload, &mut self.counters),
+                        None => payload.extend_from_slice(&self.data),
+                    }
                 }
             }
+            out.extend_from_slice(&fields);
             for l in payload.split(|b| *b == b'\n') {
                 out.extend_from_slice(b"data: ");
                 out.extend_from_slice(l);
                 out.push(b'\n');
             }
+        } else {
+            out.extend_from_slice(&fields);
         }
         out.push(b'\n');
+        Ok(())
+    }
+
+    /// Whether a payload the JSON redactor refused with `e` must not be sent
+    /// as text: a limit was hit (it is JSON, too large or deep to redact), or
+    /// it looks like JSON with members that key and path rules would name.
+    fn must_be_json(&self, e: &RedactError) -> bool {
+        if !matches!(e, RedactError::Syntax { .. } | RedactError::Truncated) {
+            return true;
+        }
+        let looks_json = self
+            .data
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| matches!(b, b'{' | b'['));
+        looks_json && !self.policy.inner.rules.is_empty() && memchr::memchr(b'"', &self.data).is_some()
     }
 }
+
+/// The UTF-8 byte order mark, dropped at the start of a stream.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[cfg(test)]
 mod tests {
@@ -219,6 +302,105 @@ mod tests {
         assert_eq!(s.rules["password"], 1);
         assert_eq!(s.detectors["email"], 2);
         assert_eq!(s.detectors["phone"], 1);
+    }
+
+    fn run_result(policy: &Policy, input: &[u8], chunk: usize) -> (Vec<u8>, Result<(), RedactError>) {
+        let mut r = SseRedactor::new(policy.clone());
+        let mut out = Vec::new();
+        for c in input.chunks(chunk) {
+            if let Err(e) = r.feed(c, &mut out) {
+                return (out, Err(e));
+            }
+        }
+        let end = r.finish(&mut out);
+        (out, end)
+    }
+
+    #[test]
+    fn lines_split_as_browsers_split_them() {
+        // A browser ends lines at CR, LF or CRLF and drops a leading BOM: a
+        // field it reads is a field the redactor read.
+        let p = Policy::builder().key("password", Strategy::Drop).build().unwrap();
+        let cases: [(&[u8], &[u8]); 4] = [
+            (
+                b"event: x\rdata: {\"password\":\"hunter2\"}\r\r",
+                b"event: x\ndata: {}\n\n",
+            ),
+            (
+                b"\xEF\xBB\xBFdata: {\"password\":\"hunter2\"}\n\n",
+                b"data: {}\n\n",
+            ),
+            (
+                b"data: {\"a\":1,\rdata: \"password\":\"hunter2\"}\n\n",
+                b"data: {\"a\":1}\n\n",
+            ),
+            // CRLF is one line end, wherever a frame splits it.
+            (
+                b"data: a\r\ndata: b\r\n\r\ndata: c\r\n\r\n",
+                b"data: a\ndata: b\n\ndata: c\n\n",
+            ),
+        ];
+        for (input, want) in cases {
+            for chunk in 1..=input.len() {
+                let (out, end) = run_result(&p, input, chunk);
+                assert_eq!(end, Ok(()));
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(want),
+                    "chunk {chunk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn json_payloads_the_rules_cannot_reach_are_refused() {
+        let p = Policy::builder()
+            .key("password", Strategy::Drop)
+            .limits(crate::Limits {
+                max_depth: 8,
+                ..crate::Limits::default()
+            })
+            .build()
+            .unwrap();
+        let deep = format!(
+            "data: {}{{\"password\":\"hunter2\"}}{}\n\n",
+            "[".repeat(10),
+            "]".repeat(10)
+        );
+        let refused: [(&[u8], RedactError); 3] = [
+            (deep.as_bytes(), RedactError::TooDeep { max: 8 }),
+            (
+                b"data: {\"password\":\"hunter2\",}\n\n",
+                RedactError::Syntax { offset: 22 },
+            ),
+            (b"data: [{\"password\":\"hunter2\"}\n\n", RedactError::Truncated),
+        ];
+        for (input, err) in refused {
+            for chunk in [1, 7, input.len()] {
+                let (out, end) = run_result(&p, input, chunk);
+                assert_eq!(end, Err(err.clone()), "{}", String::from_utf8_lossy(input));
+                assert!(out.is_empty(), "{}", String::from_utf8_lossy(&out));
+            }
+        }
+        // Payloads that are not JSON with members pass as text, scanned.
+        for (input, want) in [
+            (&b"data: [DONE]\n\n"[..], &b"data: [DONE]\n\n"[..]),
+            (
+                b"data: he said \"mail a@example.com\"\n\n",
+                b"data: he said \"mail [REDACTED:email]\"\n\n",
+            ),
+            (b"data: [1, 2\n\n", b"data: [1, 2\n\n"),
+        ] {
+            let (out, end) = run_result(&p, input, 3);
+            assert_eq!(end, Ok(()));
+            assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(want));
+        }
+        // Without key or path rules, detectors are all there is: a broken
+        // JSON payload is scanned as text.
+        let (out, end) = run_result(&Policy::default(), b"data: {\"m\":\"a@example.com\",}\n\n", 4);
+        assert_eq!(end, Ok(()));
+        assert_eq!(out, b"data: {\"m\":\"[REDACTED:email]\",}\n\n");
     }
 
     #[test]
