@@ -10,6 +10,7 @@ use http_body::{Body, Frame, SizeHint};
 
 use crate::codec::Codec;
 use crate::error::{BodyError, RedactError};
+use crate::headers::redact_headers;
 use crate::json::JsonRedactor;
 use crate::ndjson::NdjsonRedactor;
 use crate::policy::Policy;
@@ -214,6 +215,8 @@ pub struct RedactBody<B> {
     mode: Mode<B>,
     /// Frames produced before the response head was sent (problem mode).
     replay: VecDeque<Frame<Bytes>>,
+    /// In pass mode, the policy that still redacts the trailers.
+    trailers: Option<Policy>,
 }
 
 impl<B> std::fmt::Debug for RedactBody<B> {
@@ -232,6 +235,16 @@ impl<B> RedactBody<B> {
         RedactBody {
             mode: Mode::Pass(Box::pin(body)),
             replay: VecDeque::new(),
+            trailers: None,
+        }
+    }
+
+    /// A body passed untouched whose trailers (a gRPC `grpc-message`, say)
+    /// are still redacted as headers are.
+    pub(crate) fn pass_scanning_trailers(body: B, policy: Policy) -> Self {
+        RedactBody {
+            trailers: Some(policy),
+            ..RedactBody::pass(body)
         }
     }
 
@@ -239,6 +252,7 @@ impl<B> RedactBody<B> {
         RedactBody {
             mode: Mode::Full(Some(bytes)),
             replay: VecDeque::new(),
+            trailers: None,
         }
     }
 
@@ -257,6 +271,7 @@ impl<B> RedactBody<B> {
                 }),
             },
             replay: VecDeque::new(),
+            trailers: None,
         }
     }
 
@@ -284,10 +299,20 @@ where
         }
         match &mut this.mode {
             Mode::Full(b) => Poll::Ready(b.take().map(|b| Ok(Frame::data(b)))),
-            Mode::Pass(inner) => inner
-                .as_mut()
-                .poll_frame(cx)
-                .map_err(|e| BodyError::Inner(e.into())),
+            Mode::Pass(inner) => {
+                let polled = ready!(inner.as_mut().poll_frame(cx));
+                Poll::Ready(polled.map(|r| match r {
+                    Err(e) => Err(BodyError::Inner(e.into())),
+                    Ok(frame) => Ok(match (&this.trailers, frame.into_trailers()) {
+                        (Some(policy), Ok(mut t)) => {
+                            redact_headers(policy, &mut t, &mut Counters::default());
+                            Frame::trailers(t)
+                        }
+                        (None, Ok(t)) => Frame::trailers(t),
+                        (_, Err(frame)) => frame,
+                    }),
+                }))
+            }
             Mode::Redact { inner, state } => loop {
                 if let Some(b) = state.ready.pop_front() {
                     return Poll::Ready(Some(Ok(Frame::data(b))));
@@ -325,7 +350,10 @@ where
                             }
                         }
                         Err(frame) => {
-                            if let Ok(t) = frame.into_trailers() {
+                            if let Ok(mut t) = frame.into_trailers() {
+                                let policy = state.report.policy.clone();
+                                state.report.header_values +=
+                                    redact_headers(&policy, &mut t, &mut state.report.headers);
                                 state.trailers = Some(t);
                                 state.end();
                             }
@@ -423,6 +451,38 @@ mod tests {
         let collected = body.collect().await.unwrap();
         assert_eq!(collected.trailers(), Some(&trailers));
         assert_eq!(&collected.to_bytes()[..], b"{\"a\":\"[REDACTED:email]\"}");
+    }
+
+    #[tokio::test]
+    async fn trailers_are_redacted_as_headers_are() {
+        let policy = Policy::default();
+        let mut trailers = HeaderMap::new();
+        trailers.insert("grpc-status", http::HeaderValue::from_static("5"));
+        trailers.insert(
+            "grpc-message",
+            http::HeaderValue::from_static("user jane@example.com not found"),
+        );
+        let frames = || {
+            Frames(
+                [
+                    Frame::data(Bytes::from_static(b"{}")),
+                    Frame::trailers(trailers.clone()),
+                ]
+                .into(),
+            )
+        };
+        let engine = Engine::new(Format::Json, policy.clone());
+        let redacted = RedactBody::redact(frames(), engine, None, report(&policy));
+        let passed = RedactBody::pass_scanning_trailers(frames(), policy.clone());
+        for body in [redacted, passed] {
+            let collected = body.collect().await.unwrap();
+            let t = collected.trailers().unwrap();
+            assert_eq!(t["grpc-status"], "5");
+            assert_eq!(t["grpc-message"], "user [REDACTED:email] not found");
+        }
+        // An exempt caller's body keeps them as they are.
+        let raw = RedactBody::pass(frames()).collect().await.unwrap();
+        assert_eq!(raw.trailers(), Some(&trailers));
     }
 
     #[tokio::test]

@@ -174,7 +174,7 @@ fn prepare<B>(
     let format = classify(&policy.inner.content_types, parts.headers.get(CONTENT_TYPE));
     let Some(format) = format.filter(|_| !untouched) else {
         report.emit_headers_only();
-        return Ok(RedactBody::pass(body));
+        return Ok(RedactBody::pass_scanning_trailers(body, policy.clone()));
     };
     let codec = match parts.headers.get(CONTENT_ENCODING) {
         None => None,
@@ -184,7 +184,7 @@ fn prepare<B>(
             _ => match policy.inner.content_types.unknown_encoding {
                 UnknownEncoding::Pass => {
                     report.emit_headers_only();
-                    return Ok(RedactBody::pass(body));
+                    return Ok(RedactBody::pass_scanning_trailers(body, policy.clone()));
                 }
                 UnknownEncoding::Refuse => {
                     tracing::debug!(target: "shroud_redact", "response with an undecodable content encoding refused");

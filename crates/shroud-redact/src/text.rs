@@ -21,7 +21,9 @@ use crate::summary::{Counters, RedactionSummary};
 /// window each time: the cost is at most twice a single scan, and memory is
 /// the frame plus two windows. Findings longer than the window (a very long
 /// PEM block or token) are only found when they arrive within one window's
-/// reach; raise the window for such bodies.
+/// reach; raise the window for such bodies. A finding that keeps growing
+/// past [`Limits::max_pending`](crate::Limits::max_pending) (or two windows,
+/// if larger) ends the body with [`RedactError::TokenTooLong`].
 ///
 /// ```
 /// use shroud_redact::{Policy, TextRedactor};
@@ -104,6 +106,13 @@ impl TextRedactor {
         write_redacted(red, &buf[..cut], &findings, out, &mut self.counters);
         self.carry.drain(..cut);
         self.counters.bytes_out += (out.len() - before) as u64;
+        // What is held back is two windows at most, unless a finding runs
+        // past the cut (a token that does not end): refused past the cap,
+        // as it can neither be sent whole nor redacted in part.
+        let max = inner.limits.max_pending.max(2 * w);
+        if self.carry.len() > max {
+            return Err(RedactError::TokenTooLong { max });
+        }
         Ok(())
     }
 
@@ -177,6 +186,39 @@ mod tests {
         }
         r.finish(&mut out).unwrap();
         out
+    }
+
+    #[test]
+    fn a_finding_that_never_ends_is_refused_at_the_cap() {
+        // A bearer token that keeps growing can be neither sent whole nor cut:
+        // held up to the cap, then refused, nothing of it sent.
+        let p = Policy::builder()
+            .limits(crate::Limits {
+                max_pending: 64 << 10,
+                ..crate::Limits::default()
+            })
+            .build()
+            .unwrap();
+        let mut r = TextRedactor::new(p);
+        let mut out = Vec::new();
+        r.feed(b"auth: Bearer ", &mut out).unwrap();
+        let frame = [b'A'; 4096];
+        let mut err = None;
+        for _ in 0..64 {
+            if let Err(e) = r.feed(&frame, &mut out) {
+                err = Some(e);
+                break;
+            }
+        }
+        assert_eq!(err, Some(RedactError::TokenTooLong { max: 64 << 10 }));
+        assert!(!out.windows(16).any(|w| w == [b'A'; 16]), "{}", out.len());
+        // A long run of words is not held: it streams through.
+        let mut r = TextRedactor::new(Policy::default());
+        let mut out = Vec::new();
+        for _ in 0..4096 {
+            r.feed(b"nothing personal here at all ", &mut out).unwrap();
+        }
+        assert!(out.len() >= 4096 * 29 - 2 * (8 << 10) - 29, "{}", out.len());
     }
 
     #[test]
