@@ -36,6 +36,15 @@ pub enum RedactError {
     /// The response's `Content-Encoding` cannot be decoded by this build.
     #[error("the response has a content encoding that cannot be scanned")]
     Encoding,
+    /// A partial response (`206`) of a type that is scanned: a byte range
+    /// out of its document cannot be redacted by key rules (a range may hold
+    /// a value without its key).
+    #[error("a partial response (206) cannot be redacted")]
+    PartialContent,
+    /// The response's `Content-Type` names a charset the detectors cannot
+    /// read (they read ASCII-compatible text), or comes more than once.
+    #[error("the response's content type or charset cannot be scanned")]
+    ContentType,
     /// The redactor was used again after it failed.
     #[error("the redactor already failed")]
     Failed,

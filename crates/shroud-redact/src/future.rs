@@ -171,12 +171,39 @@ fn prepare<B>(
         || status.is_informational()
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
-    let format = classify(&policy.inner.content_types, parts.headers.get(CONTENT_TYPE));
-    let Some(format) = format.filter(|_| !untouched) else {
+    if untouched {
+        report.emit_headers_only();
+        return Ok(RedactBody::pass_scanning_trailers(body, policy.clone()));
+    }
+    // Two `Content-Type`s: which one a client follows is not known.
+    let mut types = parts.headers.get_all(CONTENT_TYPE).iter();
+    let content_type = types.next();
+    if types.next().is_some() {
+        tracing::debug!(target: "shroud_redact", "response with two content types refused");
+        return Err(RedactError::ContentType);
+    }
+    let format = classify(&policy.inner.content_types, content_type);
+    if status == StatusCode::PARTIAL_CONTENT && (format.is_some() || is_byteranges(content_type)) {
+        tracing::debug!(target: "shroud_redact", "partial response refused");
+        return Err(RedactError::PartialContent);
+    }
+    let Some(format) = format else {
         report.emit_headers_only();
         return Ok(RedactBody::pass_scanning_trailers(body, policy.clone()));
     };
-    let codec = match parts.headers.get(CONTENT_ENCODING) {
+    if !content_type.is_none_or(charset_scannable) {
+        tracing::debug!(target: "shroud_redact", "response in a charset that cannot be scanned refused");
+        return Err(RedactError::ContentType);
+    }
+    // Every `Content-Encoding` line counts: one coding, or none, is read;
+    // a list (`identity, gzip`, two lines) is an unknown encoding.
+    let mut codings = parts.headers.get_all(CONTENT_ENCODING).iter();
+    let coding = match (codings.next(), codings.next()) {
+        (None, _) => None,
+        (Some(v), None) => Some(v),
+        (Some(_), Some(_)) => Some(&UNREADABLE),
+    };
+    let codec = match coding {
         None => None,
         Some(v) if v.as_bytes().eq_ignore_ascii_case(b"identity") => None,
         Some(v) => match Coding::parse(v.as_bytes()).map(Codec::new) {
@@ -201,6 +228,39 @@ fn prepare<B>(
         codec,
         report,
     ))
+}
+
+/// Stands for a list of codings, which no decoder reads.
+static UNREADABLE: HeaderValue = HeaderValue::from_static("(several codings)");
+
+/// Whether a `Content-Type` is `multipart/byteranges` (the parts of a
+/// multi-range `206`).
+fn is_byteranges(value: Option<&HeaderValue>) -> bool {
+    value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|s| s.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/byteranges"))
+}
+
+/// Whether the `charset` of a `Content-Type`, if it names one, is one whose
+/// bytes the detectors read: UTF-8 and the ASCII-compatible single-byte
+/// sets (US-ASCII, ISO-8859-*, Windows-125*). A UTF-16 body, say, would
+/// pass with nothing found.
+fn charset_scannable(value: &HeaderValue) -> bool {
+    let Ok(s) = value.to_str() else { return true };
+    let Some(charset) = s.split(';').skip(1).find_map(|p| {
+        let (name, v) = p.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_ascii_lowercase())
+    }) else {
+        return true;
+    };
+    matches!(
+        charset.as_str(),
+        "utf-8" | "utf8" | "us-ascii" | "ascii" | "latin1" | "l1"
+    ) || charset.starts_with("iso-8859-")
+        || charset.starts_with("windows-125")
 }
 
 /// How a `Content-Type` is parsed, or `None` to pass it untouched.

@@ -294,6 +294,122 @@ async fn unknown_encodings_are_refused_or_passed_as_configured() {
     assert_eq!(got.body, b"opaque bytes jane.roe@example.com");
 }
 
+/// A response with `status`, these headers (each appended, so a name may
+/// repeat) and `body`.
+fn raw_response(status: u16, headers: &[(&'static str, &'static str)], body: Vec<u8>) -> Response {
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = StatusCode::from_u16(status).unwrap();
+    for (k, v) in headers {
+        r.headers_mut().append(*k, HeaderValue::from_static(v));
+    }
+    r
+}
+
+#[tokio::test]
+async fn responses_that_cannot_be_read_unambiguously_are_refused() {
+    let utf16: Vec<u8> = "mail jane.roe@example.com"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let app = Router::new()
+        // A byte range of a JSON document: a value without its key.
+        .route(
+            "/partial",
+            get(|| async {
+                raw_response(
+                    206,
+                    &[
+                        ("content-type", "application/json"),
+                        ("content-range", "bytes 26-34/36"),
+                    ],
+                    b"\"hunter2\"".to_vec(),
+                )
+            }),
+        )
+        .route(
+            "/byteranges",
+            get(|| async {
+                raw_response(
+                    206,
+                    &[("content-type", "multipart/byteranges; boundary=x")],
+                    b"--x\r\ncontent-type: application/json\r\n\r\n{\"password\":\"hunter2\"}\r\n--x--"
+                        .to_vec(),
+                )
+            }),
+        )
+        .route(
+            "/two-types",
+            get(|| async {
+                raw_response(
+                    200,
+                    &[
+                        ("content-type", "image/png"),
+                        ("content-type", "application/json"),
+                    ],
+                    br#"{"password":"hunter2"}"#.to_vec(),
+                )
+            }),
+        )
+        .route(
+            "/utf16",
+            get(move || async move {
+                raw_response(200, &[("content-type", "text/plain; charset=UTF-16LE")], utf16)
+            }),
+        )
+        .route(
+            "/two-codings",
+            get(|| async {
+                raw_response(
+                    200,
+                    &[
+                        ("content-type", "text/plain"),
+                        ("content-encoding", "identity"),
+                        ("content-encoding", "gzip"),
+                    ],
+                    b"mail hunter2 jane.roe@example.com".to_vec(),
+                )
+            }),
+        )
+        // Readable: a single-byte charset, and a range of an image.
+        .route(
+            "/latin1",
+            get(|| async {
+                raw_response(
+                    200,
+                    &[("content-type", "text/plain; charset=\"ISO-8859-1\"")],
+                    b"mail jane.roe@example.com".to_vec(),
+                )
+            }),
+        )
+        .route(
+            "/image-range",
+            get(|| async {
+                raw_response(
+                    206,
+                    &[("content-type", "image/png"), ("content-range", "bytes 0-3/100")],
+                    b"\x89PNG".to_vec(),
+                )
+            }),
+        )
+        .route_layer(RedactLayer::new(policy()));
+    let addr = serve(app).await;
+    for path in ["/partial", "/byteranges", "/two-types", "/utf16", "/two-codings"] {
+        let got = fetch(addr, Method::GET, path, &[]).await;
+        assert_eq!(got.status, StatusCode::BAD_GATEWAY, "{path}");
+        let body = String::from_utf8_lossy(&got.body);
+        assert!(
+            !body.contains("hunter2") && !body.contains("jane"),
+            "{path}: {body}"
+        );
+    }
+    let got = fetch(addr, Method::GET, "/latin1", &[]).await;
+    assert_eq!(got.status, StatusCode::OK);
+    assert_eq!(got.body, b"mail [REDACTED:email]");
+    let got = fetch(addr, Method::GET, "/image-range", &[]).await;
+    assert_eq!(got.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(got.body, b"\x89PNG");
+}
+
 #[cfg(feature = "compression")]
 #[tokio::test]
 async fn gzip_bodies_are_decoded_redacted_and_reencoded() {
