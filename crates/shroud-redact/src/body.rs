@@ -115,6 +115,25 @@ impl Report {
     }
 }
 
+/// Queues output; a small piece joins the one before it, so a body redacted
+/// in one go leaves as one frame.
+fn ready_push(ready: &mut VecDeque<Bytes>, bytes: Vec<u8>) {
+    const JOIN: usize = 16 << 10;
+    if bytes.is_empty() {
+        return;
+    }
+    if let Some(last) = ready.back_mut()
+        && last.len() + bytes.len() <= JOIN
+    {
+        let mut joined = Vec::with_capacity(last.len() + bytes.len());
+        joined.extend_from_slice(last);
+        joined.extend_from_slice(&bytes);
+        *last = Bytes::from(joined);
+        return;
+    }
+    ready.push_back(Bytes::from(bytes));
+}
+
 struct Redacting {
     engine: Engine,
     codec: Option<Codec>,
@@ -128,13 +147,36 @@ struct Redacting {
 impl Redacting {
     /// Runs `input` through decoder, engine and encoder; output goes to `ready`.
     fn process(&mut self, input: &[u8]) {
-        let mut out = Vec::with_capacity(input.len() + 64);
-        let engine = &mut self.engine;
-        let r = match &mut self.codec {
-            None => engine.feed(input, &mut out),
-            Some(codec) => codec.decode(input, &mut |piece| engine.feed(piece, &mut out)),
+        let Some(codec) = &mut self.codec else {
+            let mut out = Vec::with_capacity(input.len() + 64);
+            let r = self.engine.feed(input, &mut out);
+            ready_push(&mut self.ready, out);
+            if let Err(e) = r {
+                self.error = Some(e);
+            }
+            return;
         };
-        self.push(out);
+        // A compressed frame is decoded a slice at a time, and what the
+        // engine wrote is re-encoded and queued once it passes `FLUSH`: the
+        // decoded body is never held whole (a frame of compressed
+        // whitespace can inflate a thousandfold).
+        const FLUSH: usize = 64 << 10;
+        let engine = &mut self.engine;
+        let mut out = Vec::new();
+        let mut r = Ok(());
+        for slice in input.chunks(crate::codec::DECODE_SLICE) {
+            r = codec.decode(slice, &mut |piece| engine.feed(piece, &mut out));
+            if out.len() >= FLUSH {
+                ready_push(&mut self.ready, codec.encode(&out));
+                out.clear();
+            }
+            if r.is_err() {
+                break;
+            }
+        }
+        if !out.is_empty() {
+            ready_push(&mut self.ready, codec.encode(&out));
+        }
         if let Err(e) = r {
             self.error = Some(e);
         }
@@ -146,26 +188,7 @@ impl Redacting {
             Some(codec) if !plain.is_empty() => codec.encode(&plain),
             Some(_) => Vec::new(),
         };
-        self.ready_push(bytes);
-    }
-
-    /// Queues output; a small piece joins the one before it, so a body
-    /// redacted in one go leaves as one frame.
-    fn ready_push(&mut self, bytes: Vec<u8>) {
-        const JOIN: usize = 16 << 10;
-        if bytes.is_empty() {
-            return;
-        }
-        if let Some(last) = self.ready.back_mut()
-            && last.len() + bytes.len() <= JOIN
-        {
-            let mut joined = Vec::with_capacity(last.len() + bytes.len());
-            joined.extend_from_slice(last);
-            joined.extend_from_slice(&bytes);
-            *last = Bytes::from(joined);
-            return;
-        }
-        self.ready.push_back(Bytes::from(bytes));
+        ready_push(&mut self.ready, bytes);
     }
 
     fn end(&mut self) {
@@ -184,7 +207,7 @@ impl Redacting {
             Ok(()) => {
                 if let Some(codec) = &mut self.codec {
                     let tail = codec.finish_encode();
-                    self.ready_push(tail);
+                    ready_push(&mut self.ready, tail);
                 }
                 self.report.emit(Some(self.engine.counters()), None);
             }

@@ -7,10 +7,10 @@ use std::io::Write;
 use crate::error::RedactError;
 
 /// Input is handed to a decoder in slices this long, and its output drained
-/// after each, so one compressed frame cannot inflate into an unbounded
-/// buffer: at most about a thousand times this (the deflate limit) is held.
-#[cfg(feature = "compression")]
-const DECODE_SLICE: usize = 1024;
+/// (redacted, re-encoded and queued) after each, so one compressed frame
+/// cannot inflate into an unbounded buffer: at most about a thousand times
+/// this (the deflate limit) is held at once.
+pub(crate) const DECODE_SLICE: usize = 1024;
 
 /// A content coding this build can decode and re-encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
