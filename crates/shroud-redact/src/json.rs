@@ -917,15 +917,23 @@ impl JsonRedactor {
             }
             Disp::Scan => match &inner.redactor {
                 Some(red) if number && inner.numbers && digit_count(tok) >= 12 => {
+                    // The integer part is the card: `-4111111111111111` and
+                    // `4111111111111111.0` carry it as well as the bare digits.
+                    let sign = usize::from(tok.first() == Some(&b'-'));
+                    let end = tok[sign..]
+                        .iter()
+                        .position(|b| matches!(b, b'.' | b'e' | b'E'))
+                        .map_or(tok.len(), |p| sign + p);
+                    let digits = &tok[sign..end];
                     let mut card = None;
-                    crate::scan::for_each(red.scanner(), tok, |f| {
-                        if f.kind == Kind::PaymentCard && f.range.start == 0 && f.range.end == tok.len() {
+                    crate::scan::for_each(red.scanner(), digits, |f| {
+                        if f.kind == Kind::PaymentCard && f.range.start == 0 && f.range.end == digits.len() {
                             card = Some(f);
                         }
                     });
                     let Some(f) = card else { return Act::Verbatim };
                     self.counters.kind(f.kind);
-                    let text = std::str::from_utf8(tok).unwrap_or_default();
+                    let text = std::str::from_utf8(digits).unwrap_or_default();
                     match red.replacement(&f, text) {
                         Outcome::Keep => return Act::Verbatim,
                         Outcome::Replace(s) => write_json_string(repl, &s),

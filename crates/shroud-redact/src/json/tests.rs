@@ -189,6 +189,19 @@ fn replacements_are_escaped() {
 }
 
 #[test]
+fn card_numbers_are_found_in_any_number_form() {
+    let p = Policy::default();
+    let out = redact(
+        &p,
+        r#"{"a":-4111111111111111,"b":4111111111111111.0,"c":4111111111111111e0,"d":-4111111111111112,"e":1234567890123.5}"#,
+    );
+    assert_eq!(
+        out,
+        r#"{"a":"[REDACTED:card]","b":"[REDACTED:card]","c":"[REDACTED:card]","d":-4111111111111112,"e":1234567890123.5}"#
+    );
+}
+
+#[test]
 fn detector_replacements_are_escaped() {
     // A fixed text for a detector kind takes the path that never reads the
     // value; a mask reads it. Both are escaped, in plain strings (the fast
