@@ -6,7 +6,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use http::header::{ACCEPT_RANGES, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::header::{
+    ACCEPT_RANGES, CACHE_CONTROL, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, ETAG, HeaderValue,
+};
 use http::{Response, StatusCode, response};
 use http_body::{Body, Frame};
 use pin_project_lite::pin_project;
@@ -56,7 +58,9 @@ impl<F, B> std::fmt::Debug for ResponseFuture<F, B> {
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn pass(future: F) -> Self {
+    /// An exempt caller's response: its body untouched, marked so that no
+    /// cache stores it (a shared cache could serve it to other callers).
+    pub(crate) fn exempt(future: F) -> Self {
         ResponseFuture {
             kind: Kind::Pass { future },
         }
@@ -87,7 +91,9 @@ where
         loop {
             match this.kind.as_mut().project() {
                 KindProj::Pass { future } => {
-                    let res = ready!(future.poll(cx))?;
+                    let mut res = ready!(future.poll(cx))?;
+                    res.headers_mut()
+                        .insert(CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
                     return Poll::Ready(Ok(res.map(RedactBody::pass)));
                 }
                 KindProj::Redact {
@@ -222,6 +228,9 @@ fn prepare<B>(
     };
     parts.headers.remove(CONTENT_LENGTH);
     parts.headers.remove(ACCEPT_RANGES);
+    // The entity tag names the representation before redaction: kept, it
+    // would let a cache pair a redacted body with the raw one's validator.
+    parts.headers.remove(ETAG);
     Ok(RedactBody::redact(
         body,
         Engine::new(format, policy.clone()),

@@ -87,7 +87,7 @@ where
                 method = %parts.method,
                 "response redaction exemption used"
             );
-            return ResponseFuture::pass(self.inner.call(Request::from_parts(parts, body)));
+            return ResponseFuture::exempt(self.inner.call(Request::from_parts(parts, body)));
         }
         let head = parts.method == Method::HEAD;
         let future = self.inner.call(Request::from_parts(parts, body));

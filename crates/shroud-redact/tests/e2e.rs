@@ -538,7 +538,19 @@ async fn exempt_callers_get_raw_bodies_and_are_audited() {
             req.extensions.get::<Scopes>().is_some_and(|s| s.0 == "pii:read")
         });
     let app = Router::new()
-        .route("/user", get(|| async { json_response(Body::from(USER)) }))
+        .route(
+            "/user",
+            get(|| async {
+                let mut r = json_response(Body::from(USER));
+                r.headers_mut()
+                    .insert(header::ETAG, HeaderValue::from_static("\"v1\""));
+                r.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("public, max-age=60"),
+                );
+                r
+            }),
+        )
         .route_layer(layer)
         .layer(axum::middleware::from_fn(
             |mut req: axum::extract::Request, next: axum::middleware::Next| async move {
@@ -555,8 +567,13 @@ async fn exempt_callers_get_raw_bodies_and_are_audited() {
     let addr = serve(app).await;
     let raw = fetch(addr, Method::GET, "/user", &[("x-test-scope", "1")]).await;
     assert_eq!(raw.body, USER.as_bytes());
+    // No cache may keep the raw body and serve it to someone else.
+    assert_eq!(raw.headers[header::CACHE_CONTROL], "private, no-store");
     let red = fetch(addr, Method::GET, "/user", &[]).await;
     assert_eq!(String::from_utf8(red.body).unwrap(), REDACTED_USER);
+    // The raw representation's validator does not name the redacted one.
+    assert!(red.headers.get(header::ETAG).is_none());
+    assert_eq!(red.headers[header::CACHE_CONTROL], "public, max-age=60");
     let logs = String::from_utf8(logs.lock().unwrap().clone()).unwrap();
     let audit: Vec<&str> = logs.lines().filter(|l| l.contains("exemption used")).collect();
     assert_eq!(audit.len(), 1, "{logs}");
