@@ -128,7 +128,10 @@ impl RedactLayer {
 }
 
 impl<E, C> RedactLayer<E, C> {
-    /// Sets the exemption predicate.
+    /// Sets the exemption predicate. An exempt request's response is passed
+    /// raw, with `Cache-Control: private, no-store` (a shared cache must not
+    /// serve it to callers who are not exempt), and the use is audited in the
+    /// `shroud_redact::audit` log target with the caller's pseudonym.
     pub fn exempt<E2>(self, exempt: E2) -> RedactLayer<E2, C>
     where
         E2: Exemption,
