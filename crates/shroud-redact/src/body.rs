@@ -298,6 +298,11 @@ impl<B> RedactBody<B> {
         }
     }
 
+    /// Whether the body is redacted as an event stream (SSE).
+    pub(crate) fn is_event_stream(&self) -> bool {
+        matches!(&self.mode, Mode::Redact { state, .. } if matches!(state.engine, Engine::Sse(_)))
+    }
+
     pub(crate) fn with_replay(mut self, frames: VecDeque<Frame<Bytes>>) -> Self {
         self.replay = frames;
         self

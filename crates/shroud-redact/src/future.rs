@@ -110,7 +110,10 @@ where
                         Err(e) => return Poll::Ready(Ok(problem(e))),
                     };
                     let limit = policy.inner.limits.problem_buffer;
-                    if policy.inner.on_error != OnError::Problem || body.is_end_stream() {
+                    if policy.inner.on_error != OnError::Problem
+                        || body.is_end_stream()
+                        || body.is_event_stream()
+                    {
                         return Poll::Ready(Ok(Response::from_parts(parts, body)));
                     }
                     this.kind.set(Kind::Priming {

@@ -200,7 +200,9 @@ pub enum OnError {
     Abort,
     /// Hold back up to [`Limits::problem_buffer`] bytes of output; when an
     /// error comes before that much was produced, answer a 502
-    /// `application/problem+json` instead of the response.
+    /// `application/problem+json` instead of the response. Event streams
+    /// (SSE) are not held: their events may be minutes apart, and a client
+    /// waits for the response head; they end as with `Abort`.
     Problem,
 }
 
@@ -231,6 +233,8 @@ impl Default for ContentTypes {
             ndjson: v(&[
                 "application/x-ndjson",
                 "application/ndjson",
+                "application/jsonl",
+                "application/x-jsonlines",
                 "application/json-seq",
             ]),
             sse: v(&["text/event-stream"]),

@@ -410,6 +410,64 @@ async fn responses_that_cannot_be_read_unambiguously_are_refused() {
     assert_eq!(got.body, b"\x89PNG");
 }
 
+/// One event, then nothing more for as long as the client waits.
+struct OpenStream(Option<Bytes>);
+
+impl http_body::Body for OpenStream {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Infallible>>> {
+        match self.get_mut().0.take() {
+            Some(b) => std::task::Poll::Ready(Some(Ok(http_body::Frame::data(b)))),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+#[tokio::test]
+async fn problem_mode_does_not_hold_an_event_stream() {
+    let p = Policy::builder().on_error(OnError::Problem).build().unwrap();
+    let app = Router::new()
+        .route(
+            "/events",
+            get(|| async {
+                let mut r = Response::new(Body::new(OpenStream(Some(Bytes::from_static(
+                    b"data: hi jane.roe@example.com\n\n",
+                )))));
+                r.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/event-stream"),
+                );
+                r
+            }),
+        )
+        .route_layer(RedactLayer::new(p));
+    let addr = serve(app).await;
+    let req = Request::get(format!("http://{addr}/events"))
+        .body(Empty::new())
+        .unwrap();
+    // The head and the first event arrive while the stream stays open.
+    let res = tokio::time::timeout(Duration::from_secs(5), client().request(req))
+        .await
+        .expect("the response head was held")
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let mut body = res.into_body();
+    let frame = tokio::time::timeout(Duration::from_secs(5), body.frame())
+        .await
+        .expect("the first event was held")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        frame.data_ref().map(|d| &d[..]),
+        Some(&b"data: hi [REDACTED:email]\n\n"[..])
+    );
+}
+
 #[cfg(feature = "compression")]
 #[tokio::test]
 async fn gzip_bodies_are_decoded_redacted_and_reencoded() {
