@@ -84,7 +84,7 @@ impl Mask {
     fn keep_known(&self, value: &str, ascii: bool, first: usize, last: usize, out: &mut String) {
         if ascii {
             let n = value.len();
-            let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
+            let (first, last) = if n <= first.saturating_add(last) { (0, 0) } else { (first, last) };
             out.push_str(&value[..first]);
             self.hide(n - first - last, out);
             if last > 0 {
@@ -93,7 +93,7 @@ impl Mask {
             return;
         }
         let n = value.chars().count();
-        let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
+        let (first, last) = if n <= first.saturating_add(last) { (0, 0) } else { (first, last) };
         for (i, c) in value.chars().enumerate() {
             out.push(if i < first || i >= n - last {
                 c
@@ -218,7 +218,7 @@ mod tests {
     fn reference(m: &Mask, value: &str) -> String {
         let keep = |value: &str, first: usize, last: usize| -> String {
             let n = value.chars().count();
-            let (first, last) = if n <= first + last { (0, 0) } else { (first, last) };
+            let (first, last) = if n <= first.saturating_add(last) { (0, 0) } else { (first, last) };
             value
                 .chars()
                 .enumerate()
@@ -316,5 +316,21 @@ mod tests {
         let out = Mask::plain(1, 1).apply(&v);
         assert_eq!(out.len(), 200);
         assert_eq!(out.matches('*').count(), 198);
+    }
+
+    #[test]
+    fn huge_keep_counts_hide_the_whole_value() {
+        // Counts from a config file are not trusted to add up without
+        // overflow: a value shorter than what would be kept is hidden whole.
+        for (first, last) in [(usize::MAX, 1), (1, usize::MAX), (usize::MAX, usize::MAX)] {
+            let m = Mask::plain(first, last);
+            assert_eq!(m.apply("jane"), "****");
+            assert_eq!(m.apply("jané"), "****");
+            let shaped = Mask {
+                shape_aware: true,
+                ..m
+            };
+            assert_eq!(shaped.apply("jane roe"), "********");
+        }
     }
 }
