@@ -314,6 +314,26 @@ impl<'p, 's> Collect<'p, 's> {
     }
 }
 
+/// An error and its sources, as `error: source: source`; at most
+/// [`MAX_SOURCES`] sources (a chain may be cyclic).
+struct ErrorChain<'a>(&'a (dyn std::error::Error + 'static));
+
+/// The most sources of an error that are scanned and shown.
+const MAX_SOURCES: usize = 16;
+
+impl fmt::Display for ErrorChain<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut source = self.0.source();
+        for _ in 0..MAX_SOURCES {
+            let Some(e) = source else { break };
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
+}
+
 impl Drop for Collect<'_, '_> {
     fn drop(&mut self) {
         self.remember_names();
@@ -331,7 +351,9 @@ impl Visit for Collect<'_, '_> {
     }
 
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.formatted(field, format_args!("{value}"));
+        // The chain of sources too: a sink such as the fmt layer prints them
+        // (`error.sources=[...]`) when the event reaches it unchanged.
+        self.formatted(field, format_args!("{}", ErrorChain(value)));
     }
 
     fn record_bytes(&mut self, field: &Field, value: &[u8]) {

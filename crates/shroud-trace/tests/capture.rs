@@ -354,3 +354,41 @@ fn rebuilt_events_of_every_width_keep_every_field() {
         assert_eq!(seen, want, "{} fields", n + 2);
     }
 }
+
+/// An error whose message is clean and whose source names a person.
+#[derive(Debug)]
+struct LookupFailed(io::Error);
+
+impl std::fmt::Display for LookupFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("lookup failed")
+    }
+}
+
+impl std::error::Error for LookupFailed {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+#[test]
+fn error_sources_are_scanned_too() {
+    // The fmt layer prints an error's sources itself when the event reaches
+    // it unchanged: they are scanned with the message.
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false);
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
+    tracing::subscriber::with_default(subscriber, || {
+        let e = LookupFailed(io::Error::other(format!("no user {EMAIL}")));
+        tracing::error!(error = &e as &dyn std::error::Error, "request failed");
+        let clean = LookupFailed(io::Error::other("timed out"));
+        tracing::error!(error = &clean as &dyn std::error::Error, "request failed");
+    });
+    let text = out.text();
+    assert_clean(&text);
+    assert!(text.contains("lookup failed: no user [REDACTED:email]"), "{text}");
+    // A clean chain reaches the sink as it was, sources and all.
+    assert!(text.contains("timed out"), "{text}");
+}

@@ -84,7 +84,11 @@ impl Mask {
     fn keep_known(&self, value: &str, ascii: bool, first: usize, last: usize, out: &mut String) {
         if ascii {
             let n = value.len();
-            let (first, last) = if n <= first.saturating_add(last) { (0, 0) } else { (first, last) };
+            let (first, last) = if n <= first.saturating_add(last) {
+                (0, 0)
+            } else {
+                (first, last)
+            };
             out.push_str(&value[..first]);
             self.hide(n - first - last, out);
             if last > 0 {
@@ -93,7 +97,11 @@ impl Mask {
             return;
         }
         let n = value.chars().count();
-        let (first, last) = if n <= first.saturating_add(last) { (0, 0) } else { (first, last) };
+        let (first, last) = if n <= first.saturating_add(last) {
+            (0, 0)
+        } else {
+            (first, last)
+        };
         for (i, c) in value.chars().enumerate() {
             out.push(if i < first || i >= n - last {
                 c
@@ -218,7 +226,11 @@ mod tests {
     fn reference(m: &Mask, value: &str) -> String {
         let keep = |value: &str, first: usize, last: usize| -> String {
             let n = value.chars().count();
-            let (first, last) = if n <= first.saturating_add(last) { (0, 0) } else { (first, last) };
+            let (first, last) = if n <= first.saturating_add(last) {
+                (0, 0)
+            } else {
+                (first, last)
+            };
             value
                 .chars()
                 .enumerate()
