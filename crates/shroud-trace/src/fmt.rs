@@ -69,8 +69,10 @@ fn write_fields(writer: &mut Writer<'_>, s: &Scratch) -> fmt::Result {
 
 /// A JSON [`FormatEvent`] whose field values are redacted by the
 /// [`TracePolicy`]: one object per line with `timestamp`, `level`, `target`,
-/// `fields` and the current `spans` (name and their stored, formatted fields;
-/// pair it with [`RedactingFields`] so those are redacted too).
+/// `fields` and the current `spans` (name and their stored, formatted fields).
+/// Span fields are scanned by the detectors whatever stored them; pair it
+/// with [`RedactingFields`] so that field-name rules (`password`, ...) apply
+/// to them too.
 ///
 /// ```
 /// use shroud_trace::{RedactingFields, RedactingJson};
@@ -146,7 +148,9 @@ where
                     && !fields.is_empty()
                 {
                     out.push_str(",\"fields\":");
-                    json_str(&mut out, fields.as_str());
+                    // Stored by whichever `FormatFields` the layer has: with
+                    // another one than `RedactingFields`, they are raw.
+                    json_str(&mut out, &self.policy.redact_text(fields.as_str()));
                 }
                 out.push('}');
             }

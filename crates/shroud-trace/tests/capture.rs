@@ -392,3 +392,23 @@ fn error_sources_are_scanned_too() {
     // A clean chain reaches the sink as it was, sources and all.
     assert!(text.contains("timed out"), "{text}");
 }
+
+#[test]
+fn json_format_scans_span_fields_stored_by_another_formatter() {
+    let out = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .event_format(RedactingJson::default())
+        .with_writer(out.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, || {
+        let span = tracing::info_span!("checkout", customer = EMAIL, order = 1234);
+        let _g = span.enter();
+        tracing::info!("paid");
+    });
+    let text = out.text();
+    assert_clean(&text);
+    assert!(
+        text.contains("[REDACTED:email]") && text.contains("order=1234"),
+        "{text}"
+    );
+}
