@@ -29,6 +29,21 @@ use crate::visit::{Collect, with_scratch, with_value_set};
 /// wrapped sink per layer, apply the filter to the wrapper:
 /// `RedactingLayer::new(fmt::layer()).with_filter(LevelFilter::INFO)`.
 ///
+/// # Limits
+///
+/// - The fmt layer keeps a span's formatted fields in the span's extensions
+///   under its `FormatFields` type, and reuses what it finds there. Another
+///   layer *outside* the wrapper that stores fields under the same type
+///   (tracing-error's `ErrorLayer<DefaultFields>`, say) would hand the
+///   wrapped fmt layer raw span fields. Wrap that layer too, or give the
+///   fmt layer [`RedactingFields`](crate::RedactingFields), whose type no
+///   other layer uses.
+/// - `Layer::downcast_raw` is not forwarded (it is `unsafe` to implement,
+///   and shroud has no `unsafe` code): code that reaches into the wrapped
+///   layer by type, such as tracing-opentelemetry's `OpenTelemetrySpanExt`
+///   context calls, does not find it through the wrapper. Keep such a
+///   layer's context propagation outside, or wrap only its exporter.
+///
 /// ```
 /// use shroud_trace::RedactingLayer;
 /// use tracing_subscriber::prelude::*;
