@@ -24,10 +24,12 @@ use crate::visit::{Collect, with_scratch, with_value_set};
 /// put redaction in front of a sink. Every sink that must not see raw values
 /// is wrapped (or put behind one wrapper with `Layer::and_then`).
 ///
-/// `register_callsite`, `enabled`, `event_enabled` and `max_level_hint` are
-/// the wrapped layer's own, so its filtering is unchanged. To filter the
-/// wrapped sink per layer, apply the filter to the wrapper:
-/// `RedactingLayer::new(fmt::layer()).with_filter(LevelFilter::INFO)`.
+/// `register_callsite`, `enabled` and `event_enabled` are the wrapped
+/// layer's own, so its filtering is unchanged; the wrapper gives no
+/// `max_level_hint` (a per-layer filter inside it would otherwise cap every
+/// layer). To filter the wrapped sink per layer, apply the filter to the
+/// wrapper, `RedactingLayer::new(fmt::layer()).with_filter(LevelFilter::INFO)`,
+/// which also keeps the registry's fast path for disabled levels.
 ///
 /// # Limits
 ///
@@ -123,7 +125,12 @@ where
     }
 
     fn max_level_hint(&self) -> Option<LevelFilter> {
-        self.inner.max_level_hint()
+        // No hint. The wrapped layer's own could be a per-layer filter's,
+        // which the registry cannot see through the wrapper (that takes
+        // `downcast_raw`) and would apply to every layer as a global cap.
+        // Its filtering still applies through `register_callsite` and
+        // `enabled`.
+        None
     }
 
     fn on_new_span(&self, attrs: &Attributes<'_>, id: &Id, ctx: Context<'_, S>) {

@@ -412,3 +412,29 @@ fn json_format_scans_span_fields_stored_by_another_formatter() {
         "{text}"
     );
 }
+
+#[test]
+fn a_filter_inside_the_wrapper_does_not_starve_siblings() {
+    // A per-layer filter put inside the wrapper is not seen as one by the
+    // registry; its level must not become the whole subscriber's cap.
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false)
+        .with_filter(tracing_subscriber::filter::LevelFilter::WARN);
+    let other = RawValues::default();
+    let subscriber = tracing_subscriber::registry()
+        .with(RedactingLayer::new(fmt))
+        .with(RedactingLayer::new(other.clone()));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(email = EMAIL, "info-level");
+        tracing::warn!(email = EMAIL, "warn-level");
+    });
+    let text = out.text();
+    assert!(
+        !text.contains("info-level") && text.contains("warn-level"),
+        "{text}"
+    );
+    let seen = other.0.lock().unwrap().join("\n");
+    assert!(seen.contains("info-level") && !seen.contains(EMAIL), "{seen}");
+}
