@@ -640,7 +640,9 @@ impl AnonPolicy {
         if let Some(strategy) = &node.strategy {
             return self.transform(value, strategy, domain, depth);
         }
-        if depth >= MAX_DEPTH {
+        // Too deep to walk further: a container is not kept unscanned; a
+        // scalar is still scanned (below).
+        if depth >= MAX_DEPTH && matches!(value, Value::Array(_) | Value::Object(_)) {
             return self.deep_default(value);
         }
         match value {
@@ -679,7 +681,9 @@ impl AnonPolicy {
     /// A value no rule names: registered claims are handled by the caller;
     /// detectors, then the default.
     fn unnamed(&self, value: &Value, domain: Domain<'_>, depth: usize) -> Option<Value> {
-        if depth >= MAX_DEPTH {
+        // Scalars are scanned at any depth; containers deeper than the limit
+        // get the default for what cannot be walked.
+        if depth >= MAX_DEPTH && matches!(value, Value::Array(_) | Value::Object(_)) {
             return self.deep_default(value);
         }
         match value {

@@ -357,6 +357,25 @@ fn nesting_deeper_than_the_limit_is_not_kept_raw() {
     assert!(!out.to_string().contains("jane@example.com"));
     let drop = builder().default_action(DefaultAction::Drop).build().unwrap();
     assert!(drop.apply(&map(json!({ "deep": v }))).is_empty());
+    // A value at every depth around the limit, under an unnamed claim and
+    // under a rule that points deeper than the value goes: scalars are
+    // still scanned.
+    let pointer = format!("/named{}/z", "/x".repeat(shroud_anon::MAX_DEPTH + 4));
+    let named = builder()
+        .detect(Kind::Email, pseudonymize())
+        .pointer(pointer, Strategy::Keep)
+        .build()
+        .unwrap();
+    for levels in shroud_anon::MAX_DEPTH - 3..shroud_anon::MAX_DEPTH + 3 {
+        let mut v = json!("jane@example.com");
+        for _ in 0..levels {
+            v = json!({ "x": v });
+        }
+        let out = Value::Object(policy.apply(&map(json!({ "deep": v.clone() }))));
+        assert!(!out.to_string().contains("jane@example.com"), "{levels}");
+        let out = Value::Object(named.apply(&map(json!({ "named": v }))));
+        assert!(!out.to_string().contains("jane@example.com"), "{levels}");
+    }
 }
 
 #[test]
