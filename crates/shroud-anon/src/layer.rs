@@ -25,7 +25,7 @@ use core::marker::PhantomData;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue, PROXY_AUTHORIZATION};
 use http::{HeaderMap, Request};
 use serde_json::Value;
 use shroud_core::{CallerId, Claims};
@@ -104,8 +104,11 @@ const RESERVED: [&str; 10] = [
 /// value (control characters, non-ASCII) is not written (a DEBUG event names
 /// the header). A claim the anonymized set lacks writes no header.
 ///
-/// Before forwarding, `Authorization` and the configured cookies are removed,
-/// and so is any incoming header of the names the gateway writes.
+/// Before forwarding, `Authorization`, `Proxy-Authorization`, the configured
+/// cookies and headers ([`strip_header`](Self::strip_header): a token read
+/// from `x-access-token`, say) are removed, and so is any incoming header of
+/// the names the gateway writes, also when spelt with `_` for `-` (many
+/// upstream frameworks read `x_shroud_sub` as `x-shroud-sub`).
 ///
 /// ```
 /// use shroud_anon::Gateway;
@@ -121,6 +124,7 @@ const RESERVED: [&str; 10] = [
 pub struct Gateway {
     headers: Vec<(String, HeaderName)>,
     cookies: Vec<String>,
+    strip: Vec<HeaderName>,
 }
 
 impl Gateway {
@@ -143,6 +147,16 @@ impl Gateway {
         Ok(self)
     }
 
+    /// Removes the header `name` before forwarding (one that carries the
+    /// token, when the JWT layer reads it from a header other than
+    /// `Authorization`).
+    pub fn strip_header(mut self, name: &str) -> Result<Self, GatewayError> {
+        let name =
+            HeaderName::from_bytes(name.as_bytes()).map_err(|_| GatewayError::HeaderName(name.into()))?;
+        self.strip.push(name);
+        Ok(self)
+    }
+
     /// Removes the cookie `name` from the `Cookie` header before forwarding.
     pub fn strip_cookie(mut self, name: &str) -> Result<Self, GatewayError> {
         let valid = !name.is_empty()
@@ -158,8 +172,24 @@ impl Gateway {
 
     fn strip(&self, headers: &mut HeaderMap) {
         headers.remove(AUTHORIZATION);
-        for (_, h) in &self.headers {
+        headers.remove(PROXY_AUTHORIZATION);
+        for h in &self.strip {
             headers.remove(h);
+        }
+        // The names the gateway writes, however a client spells the dashes.
+        let spoofed: Vec<HeaderName> = headers
+            .keys()
+            .filter(|k| {
+                let k = k.as_str().as_bytes();
+                self.headers.iter().any(|(_, h)| {
+                    let h = h.as_str().as_bytes();
+                    h.len() == k.len() && h.iter().zip(k).all(|(a, b)| a == b || (*a == b'-' && *b == b'_'))
+                })
+            })
+            .cloned()
+            .collect();
+        for k in spoofed {
+            headers.remove(k);
         }
         if self.cookies.is_empty() || !headers.contains_key(COOKIE) {
             return;

@@ -201,6 +201,8 @@ async fn gateway_forwards_pseudonyms_and_no_credentials() {
         .header("email", "x-shroud-email")
         .unwrap()
         .strip_cookie("session")
+        .unwrap()
+        .strip_header("x-access-token")
         .unwrap();
     let router = Router::new()
         .route("/proxy", get(proxy))
@@ -216,6 +218,9 @@ async fn gateway_forwards_pseudonyms_and_no_credentials() {
             ("authorization", &format!("Bearer {t}")),
             ("cookie", "session=s3cr3t; theme=dark"),
             ("x-shroud-email", "spoofed@example.com"),
+            ("x_shroud_email", "spoofed@example.com"),
+            ("proxy-authorization", "Basic cHJveHk6czNjcjN0"),
+            ("x-access-token", "s3cr3t-token"),
         ],
     )
     .await;
@@ -228,10 +233,27 @@ async fn gateway_forwards_pseudonyms_and_no_credentials() {
     assert_eq!(v["authorization"], Value::Null);
     assert_eq!(v["cookie"], "theme=dark");
     assert!(!body.contains(EMAIL) && !body.contains(SUB) && !body.contains(&t) && !body.contains("s3cr3t"));
+    for gone in [
+        "spoofed",
+        "cHJveHk6czNjcjN0",
+        "x_shroud_email",
+        "proxy-authorization",
+    ] {
+        assert!(!body.contains(gone), "{gone} reached the upstream: {body}");
+    }
 
     // Without a token (optional route): no pseudonym headers, and spoofed
     // ones do not get through.
-    let (_, body) = send(addr, "/proxy", &[("x-shroud-sub", "ps1.k2026.forged")]).await;
+    let (_, body) = send(
+        addr,
+        "/proxy",
+        &[
+            ("x-shroud-sub", "ps1.k2026.forged"),
+            ("x_shroud_sub", "ps1.k2026.forged"),
+        ],
+    )
+    .await;
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["sub"], Value::Null, "{body}");
+    assert!(!body.contains("forged"), "{body}");
 }
