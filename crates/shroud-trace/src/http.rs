@@ -27,8 +27,10 @@ type RouteFn = std::sync::Arc<dyn Fn(&http::request::Parts) -> Option<String> + 
 /// The route is axum's `MatchedPath` when present (feature `axum`);
 /// otherwise the path with every segment that could identify someone
 /// replaced by `{id}`: numbers, UUIDs and hex ids, anything a detector
-/// finds (emails, IPs, ...), segments with percent-escapes or `@`, and
-/// segments longer than 40 bytes. A path segment that is a plain word
+/// finds (emails, IPs, ...), segments with percent-escapes or `@`,
+/// token-like segments of 16 bytes or more (many capitals among small
+/// letters, or digits among letters), and segments longer than 40 bytes. A
+/// path segment that is a plain word
 /// (`/users/jane`) cannot be told from a route word (`/users/settings`) and
 /// is kept: give routers without templates an explicit template function
 /// with [`with_route`](Self::with_route).
@@ -140,7 +142,22 @@ fn segment_is_safe(policy: &TracePolicy, seg: &str) -> bool {
     word && seg.len() <= 40
         && digits * 2 <= seg.len().max(3)
         && !(hexish && digits > 0 && seg.len() >= 8)
+        && !token_like(b)
         && policy.redactor().scanner().is_clean(b)
+}
+
+/// A long segment without separators that reads like a random token (a
+/// reset or magic-link code): many capitals among small letters, or digits
+/// among letters. Route words (`notifications`, `getUserPreferences`,
+/// `oauth2`) are not.
+fn token_like(b: &[u8]) -> bool {
+    if b.len() < 16 || b.iter().any(|c| matches!(c, b'-' | b'_' | b'.')) {
+        return false;
+    }
+    let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
+    let lower = b.iter().filter(|c| c.is_ascii_lowercase()).count();
+    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
+    (upper > 0 && lower > 0 && upper * 4 >= b.len()) || digits >= 2
 }
 
 fn is_grpc<B>(req: &Request<B>) -> bool {

@@ -121,6 +121,22 @@ fn paths_without_templates_are_collapsed() {
         collapse_path(&p, "/pkg.UserService/GetUser"),
         "/pkg.UserService/GetUser"
     );
+    // Random tokens: mixed case (base64url) or letters with digits.
+    assert_eq!(
+        collapse_path(&p, "/reset/Xk9pQzrLmNvBcDwEfGhJkLmNpQrsTu2a"),
+        "/reset/{id}"
+    );
+    assert_eq!(collapse_path(&p, "/magic/a8f3kd92jx7qpxzm"), "/magic/{id}");
+    assert_eq!(collapse_path(&p, "/invite/QmFzZTY0VG9rZW5IZXJl"), "/invite/{id}");
+    // Route words stay, long or camel-cased.
+    for route in [
+        "/api/getUserPreferences",
+        "/notifications/subscriptions",
+        "/oauth2/callback",
+        "/internationalization/settings",
+    ] {
+        assert_eq!(collapse_path(&p, route), route);
+    }
 }
 
 #[tokio::test(flavor = "current_thread")]
