@@ -23,6 +23,18 @@ pub const DEFAULT_SENSITIVE_FIELDS: &[&str] = &[
     "*api-key*",
     "*private_key*",
     "*credential*",
+    "*passphrase*",
+    "pwd",
+    "otp",
+    "*session_id*",
+    "*sessionid*",
+    "*phone*",
+    "*msisdn*",
+    "ssn",
+    "*_ssn",
+    "ssn_*",
+    "dob",
+    "*birth*",
     "cvv",
     "cvc",
     "pin",
@@ -314,6 +326,34 @@ mod tests {
         assert!(m("pin", "PIN"));
         assert!(!m("pin", "spin"));
         assert!(m("a*b", "axxb"));
+    }
+
+    #[test]
+    fn default_names_hit_personal_fields_and_spare_others() {
+        let p = super::TracePolicy::default();
+        for hit in [
+            "user_phone",
+            "Phone",
+            "ssn",
+            "customer_ssn",
+            "ssn_last4",
+            "dob",
+            "birth_date",
+            "session_id",
+            "otp",
+        ] {
+            assert!(p.is_sensitive(hit), "{hit}");
+        }
+        for miss in [
+            "classname",
+            "business",
+            "dobby",
+            "region",
+            "order_id",
+            "sessions_open",
+        ] {
+            assert!(!p.is_sensitive(miss), "{miss}");
+        }
     }
 
     #[test]

@@ -438,3 +438,29 @@ fn a_filter_inside_the_wrapper_does_not_starve_siblings() {
     let seen = other.0.lock().unwrap().join("\n");
     assert!(seen.contains("info-level") && !seen.contains(EMAIL), "{seen}");
 }
+
+#[test]
+fn personal_field_names_hide_values_no_detector_reads() {
+    // A phone or SSN logged as a bare number, a birth date: no detector
+    // reads them, their names do.
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false);
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(
+            phone = 14155552671_u64,
+            ssn = 123456789_u64,
+            date_of_birth = "1990-01-01",
+            session_id = "s-8f14e45f",
+            order = 1234,
+            "signup"
+        );
+    });
+    let text = out.text();
+    for raw in ["14155552671", "123456789", "1990-01-01", "s-8f14e45f"] {
+        assert!(!text.contains(raw), "{raw} leaked into:\n{text}");
+    }
+    assert!(text.contains("order=1234"), "{text}");
+}

@@ -30,14 +30,16 @@ pub(crate) fn one_pii_event(i: u64) {
 }
 
 /// PII in every string field (an email, a card number, an IP address, a
-/// phone number) and in the message (an email and an IP address).
+/// phone number) and in the message (an email and an IP address). The phone
+/// field is named `contact`: a field named `phone` is replaced by its name
+/// alone, and this event measures the detectors.
 pub(crate) fn pii_event(i: u64) {
     tracing::info!(
         request_id = i,
         user = "jane.roe@example.com",
         card = "4111 1111 1111 1111",
         ip = "203.0.113.7",
-        phone = "+1 415 555 2671",
+        contact = "+1 415 555 2671",
         "order placed by jane.roe@example.com from 203.0.113.7"
     );
 }
