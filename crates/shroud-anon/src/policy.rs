@@ -655,8 +655,8 @@ impl AnonPolicy {
                         Some(child) => self.walk(v, child, child_domain, depth + 1),
                         None => self.unnamed(v, child_domain, depth + 1),
                     };
-                    if let Some(v) = new {
-                        out.insert(k.clone(), v);
+                    if let (Some(v), Some(k)) = (new, self.member_name(k, domain)) {
+                        out.insert(k, v);
                     }
                 }
                 Some(Value::Object(out))
@@ -713,8 +713,11 @@ impl AnonPolicy {
             Value::Object(map) if self.inner.scanner.is_some() => {
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if let Some(v) = self.unnamed(v, Domain::Nested(&domain.join(k)), depth + 1) {
-                        out.insert(k.clone(), v);
+                    if let (Some(v), Some(k)) = (
+                        self.unnamed(v, Domain::Nested(&domain.join(k)), depth + 1),
+                        self.member_name(k, domain),
+                    ) {
+                        out.insert(k, v);
                     }
                 }
                 (self.inner.default == DefaultAction::Keep || !out.is_empty()).then_some(Value::Object(out))
@@ -782,8 +785,11 @@ impl AnonPolicy {
                 }
                 let mut out = Map::new();
                 for (k, v) in map {
-                    if let Some(v) = self.transform(v, strategy, domain, depth + 1) {
-                        out.insert(k.clone(), v);
+                    if let (Some(v), Some(k)) = (
+                        self.transform(v, strategy, domain, depth + 1),
+                        self.member_name(k, domain),
+                    ) {
+                        out.insert(k, v);
                     }
                 }
                 Some(Value::Object(out))
@@ -800,6 +806,20 @@ impl AnonPolicy {
                 let text = other.to_string();
                 self.scalar(value, &text, strategy, domain)
             }
+        }
+    }
+
+    /// A member's name as it leaves: a name the detectors find (an email used
+    /// as a key) gets the detector's strategy like a value; `None` drops the
+    /// member.
+    fn member_name(&self, name: &str, domain: Domain<'_>) -> Option<String> {
+        let Some(strategy) = self.detected(name) else {
+            return Some(name.to_owned());
+        };
+        match self.scalar(&Value::Null, name, strategy, domain)? {
+            Value::String(s) => Some(s),
+            // `Keep` answers the original, which stands for the name here.
+            _ => Some(name.to_owned()),
         }
     }
 

@@ -379,6 +379,37 @@ fn nesting_deeper_than_the_limit_is_not_kept_raw() {
 }
 
 #[test]
+fn member_names_are_scanned_like_values() {
+    // An email used as an object key, in an unnamed claim, under a rule for
+    // the whole claim, and under a rule pointing inside it.
+    let policy = builder()
+        .detect(Kind::Email, pseudonymize())
+        .claim("contacts", pseudonymize())
+        .pointer("/team/lead", Strategy::Keep)
+        .build()
+        .unwrap();
+    let out = Value::Object(policy.apply(&map(json!({
+        "contacts": {"jane@example.com": "friend"},
+        "other": {"bob@example.com": 1, "plain": 2},
+        "team": {"lead": "x", "ann@example.com": "member"},
+    }))));
+    let text = out.to_string();
+    for raw in ["jane@example.com", "bob@example.com", "ann@example.com"] {
+        assert!(!text.contains(raw), "{raw} in {text}");
+    }
+    // Names that are not personal stay.
+    assert_eq!(out["other"]["plain"], 2);
+    assert_eq!(out["team"]["lead"], "x");
+    let key = out["other"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| *k != "plain")
+        .unwrap();
+    assert!(is_pseudonym(&Value::String(key.clone())), "{key}");
+}
+
+#[test]
 fn invalid_policies_are_refused() {
     let no_keys = AnonPolicy::builder();
     assert!(matches!(
