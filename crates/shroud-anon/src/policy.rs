@@ -584,6 +584,22 @@ impl AnonPolicy {
                 None => false,
             }
         });
+        // A claim whose name the detectors find (an email as a claim name)
+        // leaves under the transformed name, or not at all.
+        if self.inner.scanner.is_some() {
+            let named: Vec<String> = claims
+                .keys()
+                .filter(|k| self.detected(k).is_some())
+                .cloned()
+                .collect();
+            for name in named {
+                if let Some(value) = claims.remove(&name)
+                    && let Some(new) = self.member_name(&name, Domain::Top(&name))
+                {
+                    claims.insert(new, value);
+                }
+            }
+        }
     }
 
     /// The [`CallerId`] of verified claims: the keyed pseudonym of the

@@ -392,9 +392,15 @@ fn member_names_are_scanned_like_values() {
         "contacts": {"jane@example.com": "friend"},
         "other": {"bob@example.com": 1, "plain": 2},
         "team": {"lead": "x", "ann@example.com": "member"},
+        "sue@example.com": true,
     }))));
     let text = out.to_string();
-    for raw in ["jane@example.com", "bob@example.com", "ann@example.com"] {
+    for raw in [
+        "jane@example.com",
+        "bob@example.com",
+        "ann@example.com",
+        "sue@example.com",
+    ] {
         assert!(!text.contains(raw), "{raw} in {text}");
     }
     // Names that are not personal stay.
