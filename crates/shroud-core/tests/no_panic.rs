@@ -83,10 +83,22 @@ fn fragments() -> impl Strategy<Value = Vec<u8>> {
 fn check(scanner: &Scanner, hay: &[u8]) {
     let found = scanner.scan(hay);
     let mut last = 0;
+    let builtin_only = found
+        .iter()
+        .all(|f| !matches!(f.kind, shroud_core::Kind::Custom(_)));
     for f in &found {
         assert!(f.range.start >= last, "overlap or disorder: {found:?}");
         assert!(f.range.start < f.range.end && f.range.end <= hay.len());
-        assert!(hay[f.range.start].is_ascii() && hay[f.range.end - 1].is_ascii());
+        if builtin_only {
+            assert!(hay[f.range.start].is_ascii() && hay[f.range.end - 1].is_ascii());
+        }
+        // Never inside a character of a text.
+        if let Ok(text) = std::str::from_utf8(hay) {
+            assert!(
+                text.is_char_boundary(f.range.start) && text.is_char_boundary(f.range.end),
+                "{found:?}"
+            );
+        }
         last = f.range.end;
     }
     assert_eq!(scanner.is_clean(hay), found.is_empty());
@@ -154,4 +166,31 @@ fn pathological_inputs_stay_linear() {
         let found = scanner.scan(hay.as_bytes());
         assert!(found.len() < hay.len(), "{unit}");
     }
+}
+
+#[test]
+fn custom_matches_cover_whole_characters() {
+    // A pattern without Unicode matches bytes: `.{2}` after `ref=` takes the
+    // first byte of `é`. The finding covers the whole character, and the
+    // text is redacted, never sliced inside it.
+    let scanner = Scanner::builder().regex("ref", r"ref=.{2}").build().unwrap();
+    let r = Redactor::builder().scanner(scanner).build().unwrap();
+    for text in ["ref=né…", "ref=é", "x ref=\u{1F600}z"] {
+        let out = r.redact_str(text);
+        assert!(!out.contains("ref="), "{text:?} -> {out:?}");
+        check(r.scanner(), text.as_bytes());
+    }
+}
+
+#[test]
+fn overlapping_findings_are_merged_not_dropped() {
+    // The custom match (a name) and the email overlap: both are covered.
+    let scanner = Scanner::builder()
+        .regex("name", r"name=[A-Za-z. ]+")
+        .build()
+        .unwrap();
+    let r = Redactor::builder().scanner(scanner).build().unwrap();
+    let out = r.redact_str("name=Jane Roe jane.roe@verylongdomain.example.com end");
+    assert!(!out.contains("Jane") && !out.contains("jane"), "{out}");
+    assert_eq!(out, "[REDACTED:email] end");
 }

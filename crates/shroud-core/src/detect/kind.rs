@@ -158,8 +158,9 @@ impl fmt::Display for Kind {
 /// A piece of personal data or a secret found in a haystack.
 ///
 /// A finding holds only the kind and the byte range, never the value, so it is
-/// safe to log. Ranges always start and end on ASCII bytes, so they are valid
-/// `str` boundaries when the haystack is a `str`.
+/// safe to log. Ranges are valid `str` boundaries when the haystack is a
+/// `str`: built-in findings start and end on ASCII bytes, and a custom
+/// detector's match is widened to whole characters.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Finding {
     /// What was found.

@@ -23,10 +23,11 @@
 //! The scan is leftmost-first: the finding that starts first wins. Among the
 //! candidates starting at the same byte the longest wins, and between equally
 //! long ones the most specific kind (the order of [`Kind`]) wins. Custom
-//! detectors run over the whole haystack and are merged with the built-in
-//! findings by the same rule applied to overlapping findings: longest first,
-//! then the most specific kind, then the leftmost; built-in kinds rank before
-//! custom ones.
+//! detectors run over the whole haystack; where their findings and the
+//! built-in ones overlap, the overlapping findings become one finding that
+//! covers them all (nothing any detector found is left out), of the kind
+//! that ranks first: the longest, then the most specific kind; built-in
+//! kinds rank before custom ones.
 
 mod bytes;
 mod kind;
@@ -433,7 +434,7 @@ impl Scanner {
                         if !m.is_empty() {
                             all.push(Finding {
                                 kind,
-                                range: m.range(),
+                                range: whole_chars(hay, m.range()),
                             });
                         }
                     }
@@ -442,7 +443,10 @@ impl Scanner {
                     for m in ac.find_iter(hay) {
                         let r = m.range();
                         if !*whole_words || (word_start(hay, r.start) && bytes::word_end(hay, r.end)) {
-                            all.push(Finding { kind, range: r });
+                            all.push(Finding {
+                                kind,
+                                range: whole_chars(hay, r),
+                            });
                         }
                     }
                 }
@@ -860,24 +864,51 @@ impl ShortKeywords {
     }
 }
 
-/// Keeps a non-overlapping subset: longest first, then most specific kind,
-/// then leftmost; answers it in order.
+/// `range` widened to whole characters: a custom pattern compiled without
+/// Unicode (`.` matches a byte) may end inside a multi-byte character.
+fn whole_chars(hay: &[u8], mut range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let continuation = |b: u8| b & 0xC0 == 0x80;
+    while range.start > 0 && continuation(hay[range.start]) {
+        range.start -= 1;
+    }
+    while range.end < hay.len() && continuation(hay[range.end]) {
+        range.end += 1;
+    }
+    range
+}
+
+/// Merges overlapping findings into one that covers them all, of the kind
+/// of the one that ranks first (longest, then most specific kind); answers
+/// them in order.
 fn resolve_overlaps(mut all: Vec<Finding>) -> Vec<Finding> {
     all.sort_by(|a, b| {
-        b.len()
-            .cmp(&a.len())
-            .then(a.kind.cmp(&b.kind))
-            .then(a.range.start.cmp(&b.range.start))
+        a.range
+            .start
+            .cmp(&b.range.start)
+            .then(b.range.end.cmp(&a.range.end))
     });
-    let mut kept: std::collections::BTreeMap<usize, Finding> = std::collections::BTreeMap::new();
+    let ranks_before =
+        |a: &Finding, b: &Finding| a.len() > b.len() || (a.len() == b.len() && a.kind < b.kind);
+    // Each merged range with the finding whose kind it takes.
+    let mut merged: Vec<(std::ops::Range<usize>, Finding)> = Vec::new();
     for f in all {
-        let before = kept.range(..f.range.end).next_back();
-        let overlaps = before.is_some_and(|(_, p)| p.range.end > f.range.start);
-        if !overlaps {
-            kept.insert(f.range.start, f);
+        match merged.last_mut() {
+            Some((range, best)) if f.range.start < range.end => {
+                range.end = range.end.max(f.range.end);
+                if ranks_before(&f, best) {
+                    *best = f;
+                }
+            }
+            _ => merged.push((f.range.clone(), f)),
         }
     }
-    kept.into_values().collect()
+    merged
+        .into_iter()
+        .map(|(range, best)| Finding {
+            kind: best.kind,
+            range,
+        })
+        .collect()
 }
 
 #[cfg(test)]
