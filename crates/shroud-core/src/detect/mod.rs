@@ -493,7 +493,16 @@ impl Scanner {
             let found = if let Some((e, p)) = keyword {
                 self.at_keyword(hay, i, e, p)
             } else if c & TRIGGER != 0 {
-                self.at_trigger(hay, i, floor)
+                // A failed attempt may skip a run (`1:eyJ...`, `443:Bearer`)
+                // in which a credential starts: not past its keyword.
+                self.at_trigger(hay, i, floor).map_err(|skip| {
+                    (i + 1..skip.min(hay.len()))
+                        .find(|&j| {
+                            class[usize::from(hay[j])] & KEYWORD_START != 0
+                                && inner.short.at(hay, j).is_some()
+                        })
+                        .unwrap_or(skip)
+                })
             } else {
                 Err(i + 1)
             };
@@ -554,7 +563,8 @@ impl Scanner {
                 let (s, e, p) = kw_at.expect("keyword hit");
                 self.at_keyword(hay, s, e, p)
             } else {
-                self.at_trigger(hay, d, floor)
+                // A failed attempt does not skip past the next keyword.
+                self.at_trigger(hay, d, floor).map_err(|skip| skip.min(k))
             };
             match found {
                 Ok(f) => {
@@ -952,6 +962,49 @@ mod tests {
             assert!(!short.is_empty(), "{hay}");
             assert_eq!(short, long, "{hay}");
         }
+    }
+
+    #[test]
+    fn a_failed_address_attempt_does_not_skip_a_credential() {
+        // A run of hex digits and colons that is no IPv6 address may hold
+        // the start of a credential, or follow a label.
+        let scanner = Scanner::new();
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ";
+        let cases: Vec<(String, Kind, &str)> = vec![
+            (format!("1:{jwt}"), Kind::Jwt, jwt),
+            (format!("session:1:{jwt}"), Kind::Jwt, jwt),
+            (
+                "443:Bearer abcdefghijklmnopqrstuvwxyz".into(),
+                Kind::BearerToken,
+                "Bearer abcdefghijklmnopqrstuvwxyz",
+            ),
+            (
+                "1:AKIAIOSFODNN7EXAMPLE".into(),
+                Kind::AwsAccessKey,
+                "AKIAIOSFODNN7EXAMPLE",
+            ),
+            ("ip:2001:db8::1".into(), Kind::IpV6, "2001:db8::1"),
+            ("addr:fe80::1 up".into(), Kind::IpV6, "fe80::1"),
+        ];
+        for (hay, kind, value) in &cases {
+            // Alone (the short path) and inside a long text (the general one).
+            for hay in [
+                hay.clone(),
+                format!("{} {hay} {}", "w ".repeat(40), "w ".repeat(40)),
+            ] {
+                let (short, long) = both_paths(&scanner, hay.as_bytes());
+                assert_eq!(short, long, "{hay}");
+                assert!(
+                    short
+                        .iter()
+                        .any(|f| f.kind == *kind && &hay[f.range.clone()] == *value),
+                    "{hay}: {short:?}"
+                );
+            }
+        }
+        // Still no address inside a run of groups: `12345:1::1` has a
+        // five-digit first group.
+        assert!(scanner.scan(b"12345:1::1").iter().all(|f| f.kind != Kind::IpV6));
     }
 
     const PIECES: &[&str] = &[

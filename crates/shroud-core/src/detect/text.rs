@@ -72,6 +72,16 @@ fn label(hay: &[u8], i: usize) -> Option<usize> {
     Some(l)
 }
 
+/// Whether the colon at `colon` ends a label (a word that is not all hex
+/// digits, such as `ip` or `addr`) rather than a group of an address.
+fn after_label(hay: &[u8], colon: usize) -> bool {
+    let mut w = colon;
+    while w > 0 && colon - w < 16 && hay[w - 1].is_ascii_alphanumeric() {
+        w -= 1;
+    }
+    w < colon && hay[w..colon].iter().any(|b| !b.is_ascii_hexdigit())
+}
+
 /// The longest textual IPv6 address.
 const IPV6_MAX: usize = 45;
 
@@ -79,12 +89,19 @@ const IPV6_MAX: usize = 45;
 /// `s`. On failure answers `Err(skip)`: the end of the run of address
 /// characters, which no other attempt needs to look into again.
 pub(crate) fn ipv6(hay: &[u8], s: usize) -> Result<usize, usize> {
+    // The run is read no further than an address can go, so an attempt
+    // costs the same on a run of any length.
     let mut e = s;
-    while e < hay.len() && (is(hay[e], HEX) || hay[e] == b':' || hay[e] == b'.') {
+    while e < hay.len() && e - s <= IPV6_MAX + 1 && (is(hay[e], HEX) || hay[e] == b':' || hay[e] == b'.') {
         e += 1;
     }
-    // "::1" is the shortest address worth reporting.
-    if e - s < 3 || e - s > IPV6_MAX + 1 || !word_end(hay, e) || (s > 0 && hay[s - 1] == b':') {
+    // "::1" is the shortest address worth reporting. After a colon, the
+    // address may follow a label (`ip:`, `addr:`), not a group of its run.
+    if e - s < 3
+        || e - s > IPV6_MAX + 1
+        || !word_end(hay, e)
+        || (s > 0 && hay[s - 1] == b':' && !after_label(hay, s - 1))
+    {
         return Err(e);
     }
     let mut end = e;
