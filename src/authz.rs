@@ -21,14 +21,81 @@ struct Rule {
 }
 
 impl Rule {
+    /// Whether the rule covers `method` on `path`: the path as sent or in
+    /// its normal form (see [`normal_path`]), the prefix compared without
+    /// regard to ASCII case. A server or proxy behind the stack may decode,
+    /// merge or fold what the router did not, so a rule applies wherever
+    /// any of them could read its prefix.
     fn matches(&self, method: &Method, path: &str) -> bool {
+        if !(self.methods.is_empty() || self.methods.contains(method)) {
+            return false;
+        }
+        self.on_prefix(path) || normal_path(path).is_some_and(|p| self.on_prefix(&p))
+    }
+
+    fn on_prefix(&self, path: &str) -> bool {
         // `prefix` has no trailing `/` (trimmed at construction): `/admin/`
         // and `/admin` both cover `/admin` and `/admin/...`, never `/administrator`.
-        let on_segment = path
-            .strip_prefix(self.prefix.as_str())
-            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || self.prefix.is_empty());
-        on_segment && (self.methods.is_empty() || self.methods.contains(method))
+        let n = self.prefix.len();
+        path.len() >= n
+            && path.is_char_boundary(n)
+            && path[..n].eq_ignore_ascii_case(&self.prefix)
+            && (path.len() == n || path[n..].starts_with('/') || self.prefix.is_empty())
     }
+}
+
+/// `path` in normal form, when that differs from it: percent-escapes
+/// decoded, `;parameters` cut from each segment, empty and `.` segments
+/// dropped and `..` resolved (never above the root).
+fn normal_path(path: &str) -> Option<String> {
+    if !path.contains(['%', ';', '.']) && !path.contains("//") {
+        return None;
+    }
+    let decoded = decode_percent(path);
+    let mut segments: Vec<&str> = Vec::new();
+    for seg in decoded.split('/') {
+        let seg = seg.split(';').next().unwrap_or_default();
+        match seg {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            s => segments.push(s),
+        }
+    }
+    let mut out = String::with_capacity(decoded.len());
+    for s in segments {
+        out.push('/');
+        out.push_str(s);
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    Some(out)
+}
+
+/// `s` with every valid `%XX` escape decoded (bytes that do not form UTF-8
+/// are kept as replacement characters).
+fn decode_percent(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+        if b[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                b.get(i + 1).and_then(|&c| hex(c)),
+                b.get(i + 2).and_then(|&c| hex(c)),
+            )
+        {
+            out.push(h << 4 | l);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Path and method rules checked on the verified claims (raw claims: this
@@ -71,6 +138,11 @@ impl PathAuthzLayer {
                 let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
                     .map_err(|_| ConfigError::new(format!("{}[{j}]", at("methods")), "not an HTTP method"))?;
                 methods.push(method);
+            }
+            // HEAD runs the GET handler (axum and most servers route it
+            // there): a rule for GET covers it.
+            if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+                methods.push(Method::HEAD);
             }
             for (field, list) in [
                 ("scopes", &r.scopes),
@@ -210,6 +282,43 @@ mod tests {
         let l = PathAuthzLayer::from_config(&[rule("/", &["post"])], "api").unwrap();
         assert!(l.rules[0].matches(&Method::POST, "/anything"));
         assert!(!l.rules[0].matches(&Method::GET, "/anything"));
+    }
+
+    #[test]
+    fn rules_cover_every_spelling_of_their_paths() {
+        let l = PathAuthzLayer::from_config(&[rule("/admin", &["get"])], "api").unwrap();
+        let r = &l.rules[0];
+        // HEAD reaches the GET handler.
+        assert!(r.matches(&Method::HEAD, "/admin/export"));
+        assert!(!r.matches(&Method::POST, "/admin/export"));
+        // Paths a server or proxy behind the stack may read as `/admin`.
+        for path in [
+            "/%61dmin",
+            "/%61dmin/export",
+            "//admin",
+            "/x/../admin",
+            "/./admin/export",
+            "/admin;x=1",
+            "/admin;x=1/export",
+            "/ADMIN/export",
+            "/Admin",
+            "/x/%2e%2e/admin",
+        ] {
+            assert!(r.matches(&Method::GET, path), "{path}");
+        }
+        // Still whole segments.
+        for path in [
+            "/administrator",
+            "/%61dministrator",
+            "/x/admin",
+            "/admin.html",
+            "/",
+        ] {
+            assert!(!r.matches(&Method::GET, path), "{path}");
+        }
+        assert_eq!(normal_path("/a/b"), None);
+        assert_eq!(normal_path("/../../etc").as_deref(), Some("/etc"));
+        assert_eq!(normal_path("/%zz/%41").as_deref(), Some("/%zz/A"));
     }
 
     #[test]
