@@ -85,17 +85,44 @@ pub struct Config {
     #[serde(default)]
     pub keys: KeysConfig,
     /// JWT verification and authorization. Without it, no token is checked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub jwt: Option<JwtConfig>,
     /// Claim anonymization (`shroud_anon::PolicyConfig`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub anonymize: Option<shroud_anon::PolicyConfig>,
     /// Response redaction (`shroud_redact::PolicyConfig`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub redact: Option<shroud_redact::PolicyConfig>,
     /// PII-safe request spans.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
     pub trace: Option<TraceConfig>,
+}
+
+/// A section that is written must hold a table: `jwt:` left empty in YAML
+/// (or `"jwt": null` in JSON) is refused rather than read as "no JWT layer",
+/// which would leave the API open. Only a section that is absent is off.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
 }
 
 /// Secret keys of the PII strategies.

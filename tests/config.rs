@@ -327,6 +327,44 @@ fn parse_errors_name_their_key_path_in_every_format() {
 }
 
 #[test]
+fn a_section_written_empty_is_refused_not_dropped() {
+    // `jwt:` with every child commented out would otherwise build a stack
+    // without authentication: the section is there, empty, and the stack
+    // refuses a JWT section without issuers.
+    for text in ["jwt:\n", "jwt:\n  # issuers: ...\nredact: {}\n", "jwt: ~\n"] {
+        // Refused when read, or when the stack is built: never left out.
+        let e = match Config::from_yaml(text) {
+            Err(e) => e,
+            Ok(c) => {
+                assert!(c.jwt.is_some(), "{text:?}");
+                Stack::from_config(&c).unwrap_err()
+            }
+        };
+        assert!(e.path().starts_with("jwt"), "{text:?}: {e}");
+    }
+    for (text, path) in [
+        ("redact:\n", "redact"),
+        ("anonymize: ~\n", "anonymize"),
+        ("trace: null\n", "trace"),
+    ] {
+        // On with its defaults, or refused; never silently off.
+        match Config::from_yaml(text) {
+            Err(e) => assert_eq!(e.path(), path, "{text:?}"),
+            Ok(c) => assert!(
+                c.redact.is_some() || c.anonymize.is_some() || c.trace.is_some(),
+                "{text:?}"
+            ),
+        }
+    }
+    // JSON's null is not a section.
+    let e = Config::from_json(r#"{"jwt": null}"#).unwrap_err();
+    assert_eq!(e.path(), "jwt");
+    // Absent sections are off, as before.
+    let c = Config::from_yaml("trace: {}\n").unwrap();
+    assert!(c.jwt.is_none() && c.redact.is_none() && c.trace.is_some());
+}
+
+#[test]
 fn decryption_key_errors_name_their_key_path() {
     let issuer = issuer_with(&format!(
         r#"{{ format = "hmac", alg = "HS256", value = "{HMAC}" }}"#
