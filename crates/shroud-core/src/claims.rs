@@ -36,6 +36,28 @@ pub struct Claims {
     map: Arc<Map<String, Value>>,
 }
 
+/// Why claims did not deserialize into a type: a claim missing, unknown or
+/// duplicated (named), or one of the wrong type or value (not named, and
+/// its value never shown).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the claims do not have the requested shape: {0}")]
+pub struct ClaimsShapeError(String);
+
+impl ClaimsShapeError {
+    fn from_serde(e: &serde_json::Error) -> Self {
+        let m = e.to_string();
+        // These messages name a field and hold no value.
+        for safe in ["missing field `", "unknown field `", "duplicate field `"] {
+            if let Some(rest) = m.strip_prefix(safe)
+                && let Some(name) = rest.split('`').next()
+            {
+                return ClaimsShapeError(format!("{safe}{name}`"));
+            }
+        }
+        ClaimsShapeError("a claim has the wrong type or value".to_owned())
+    }
+}
+
 impl Claims {
     /// Wraps a JSON object.
     pub fn new(map: Map<String, Value>) -> Self {
@@ -125,9 +147,24 @@ impl Claims {
 
     /// Deserializes the claims into `T`.
     ///
-    /// The error names what did not match, never the value.
-    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
-        T::deserialize(&*self.map)
+    /// The error names a missing or unknown claim, never a value (serde's
+    /// own message for a wrong type quotes the value).
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// use shroud_core::Claims;
+    ///
+    /// #[derive(Debug, serde::Deserialize)]
+    /// struct Mine {
+    ///     n: u32,
+    /// }
+    /// let c = Claims::try_from(json!({"n": "jane@example.com"}))?;
+    /// let e = c.deserialize::<Mine>().unwrap_err();
+    /// assert!(!e.to_string().contains("jane"));
+    /// # Ok::<(), shroud_core::NotAnObject>(())
+    /// ```
+    pub fn deserialize<T: DeserializeOwned>(&self) -> Result<T, ClaimsShapeError> {
+        T::deserialize(&*self.map).map_err(|e| ClaimsShapeError::from_serde(&e))
     }
 
     /// The claim names, in order.
@@ -296,7 +333,7 @@ mod tests {
 
     #[test]
     fn deserialize_typed() {
-        #[derive(serde::Deserialize)]
+        #[derive(Debug, serde::Deserialize)]
         struct Mine {
             sub: String,
             n: u32,
@@ -306,6 +343,14 @@ mod tests {
         assert_eq!((m.sub.as_str(), m.n), ("s", 4));
         let err = c.deserialize::<Vec<u8>>().unwrap_err().to_string();
         assert!(!err.contains("\"s\""));
+        // A wrong type: serde's message would quote the value.
+        let c = claims(json!({"sub": "jane@example.com", "n": "jane@example.com"}));
+        let err = c.deserialize::<Mine>().unwrap_err().to_string();
+        assert!(!err.contains("jane"), "{err}");
+        // A missing claim is named.
+        let c = claims(json!({"sub": "s"}));
+        let err = c.deserialize::<Mine>().unwrap_err().to_string();
+        assert!(err.contains("missing field `n`"), "{err}");
     }
 
     #[test]
