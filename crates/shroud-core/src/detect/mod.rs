@@ -136,7 +136,9 @@ pub struct ScannerBuilder {
     custom: Vec<CustomSpec>,
 }
 
-#[derive(Debug, Clone)]
+/// `Debug` shows a detector's name and size, never its pattern or literals
+/// (customer ids, names: what it is there to find).
+#[derive(Clone)]
 enum CustomSpec {
     Regex {
         name: String,
@@ -148,6 +150,22 @@ enum CustomSpec {
         case_insensitive: bool,
         whole_words: bool,
     },
+}
+
+impl std::fmt::Debug for CustomSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CustomSpec::Regex { name, .. } => f
+                .debug_struct("Regex")
+                .field("name", name)
+                .finish_non_exhaustive(),
+            CustomSpec::Literals { name, literals, .. } => f
+                .debug_struct("Literals")
+                .field("name", name)
+                .field("count", &literals.len())
+                .finish_non_exhaustive(),
+        }
+    }
 }
 
 impl CustomSpec {
@@ -962,6 +980,18 @@ mod tests {
             assert!(!short.is_empty(), "{hay}");
             assert_eq!(short, long, "{hay}");
         }
+    }
+
+    #[test]
+    fn builder_debug_hides_patterns_and_literals() {
+        let b = Scanner::builder().regex("acct", r"ACCT-9931\d+").literals(
+            "vip",
+            ["Jane Roe"],
+            LiteralOptions::default(),
+        );
+        let shown = format!("{b:?}");
+        assert!(shown.contains("acct") && shown.contains("vip"), "{shown}");
+        assert!(!shown.contains("9931") && !shown.contains("Jane"), "{shown}");
     }
 
     #[test]

@@ -263,8 +263,9 @@ impl Pseudonymizer {
     }
 
     /// Whether `pseudonym` is the pseudonym of `value` in `domain` under the
-    /// key it names, which may be the active or a previous key. Compares in
-    /// constant time.
+    /// key it names, which may be the active or a previous key. The tag must
+    /// have this pseudonymizer's length (a shorter one would be easier to
+    /// forge). Compares in constant time.
     pub fn verify(&self, domain: &str, value: &[u8], pseudonym: &str) -> bool {
         let Some(id) = Self::key_id_of(pseudonym) else {
             return false;
@@ -276,7 +277,7 @@ impl Pseudonymizer {
         let Ok(given) = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(tag_b64) else {
             return false;
         };
-        if !(8..=32).contains(&given.len()) {
+        if given.len() != self.tag_len {
             return false;
         }
         let tag = Self::tag(mac, domain, value);
@@ -355,6 +356,23 @@ mod tests {
     }
 
     use base64::Engine as _;
+
+    #[test]
+    fn a_truncated_tag_does_not_verify() {
+        let p = Pseudonymizer::new(SecretKey::new("k1", [3u8; 32]).unwrap());
+        let full = p.pseudonym("email", b"jane@example.com");
+        assert!(p.verify("email", b"jane@example.com", full.as_str()));
+        // The first 8 bytes of the real tag: right, and too short to accept.
+        let tag = full.as_str().rsplit('.').next().unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(tag)
+            .unwrap();
+        let short = format!(
+            "ps1.k1.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes[..8])
+        );
+        assert!(!p.verify("email", b"jane@example.com", &short));
+    }
 
     #[test]
     fn base64url_agrees_with_the_base64_crate() {
