@@ -983,6 +983,34 @@ mod tests {
     }
 
     #[test]
+    fn a_basic_credential_may_end_a_sentence() {
+        let scanner = Scanner::new();
+        for hay in [
+            "send Basic dXNlcjpwYXNz.",
+            "send Basic dXNlcjpwYXNz. Then",
+            "Basic dXNlcjpwYXNzd29yZA==.",
+        ] {
+            let (short, long) = both_paths(&scanner, hay.as_bytes());
+            assert_eq!(short, long, "{hay}");
+            let f = short
+                .iter()
+                .find(|f| f.kind == Kind::BasicCredential)
+                .unwrap_or_else(|| panic!("{hay}"));
+            assert!(
+                hay[f.range.clone()].starts_with("Basic ") && !hay[f.range.clone()].ends_with('.'),
+                "{hay}"
+            );
+        }
+        // Not when the dot goes on into more of a token.
+        assert!(
+            scanner
+                .scan(b"Basic dXNlcjpwYXNz.x")
+                .iter()
+                .all(|f| f.kind != Kind::BasicCredential)
+        );
+    }
+
+    #[test]
     fn builder_debug_hides_patterns_and_literals() {
         let b = Scanner::builder().regex("acct", r"ACCT-9931\d+").literals(
             "vip",

@@ -446,7 +446,10 @@ pub(crate) fn credential(hay: &[u8], s: usize, klen: usize, kw: Keyword) -> Resu
             while e < hay.len() && hay[e] == b'=' && e - after - n < 2 {
                 e += 1;
             }
-            if !(8..=BASIC_MAX).contains(&n) || at(hay, e, TOKEN68) {
+            // A sentence may end right after the credential (`.` then no
+            // more of a token).
+            let sentence_end = hay.get(e) == Some(&b'.') && !at(hay, e + 1, TOKEN68);
+            if !(8..=BASIC_MAX).contains(&n) || (at(hay, e, TOKEN68) && !sentence_end) {
                 return Err(after);
             }
             let decoded = base64::engine::general_purpose::STANDARD_NO_PAD.decode(&hay[after..after + n]);
