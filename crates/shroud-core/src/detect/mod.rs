@@ -983,6 +983,35 @@ mod tests {
     }
 
     #[test]
+    fn private_key_blocks_are_found_whole() {
+        let scanner = Scanner::new();
+        let block =
+            "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+        let rsa = block.replace("PRIVATE KEY", "RSA PRIVATE KEY");
+        for hay in [
+            format!("key: {block} done"),
+            format!("{rsa}\n{block}"),
+            // A header without an end, then a whole block: the block is found.
+            format!("-----BEGIN PRIVATE KEY-----\nAAAA\n{block}"),
+        ] {
+            let found = scanner.scan(hay.as_bytes());
+            let keys: Vec<&str> = found
+                .iter()
+                .filter(|f| f.kind == Kind::PrivateKey)
+                .map(|f| &hay[f.range.clone()])
+                .collect();
+            assert!(!keys.is_empty(), "{hay}");
+            for k in keys {
+                assert!(
+                    k.starts_with("-----BEGIN ") && k.ends_with("PRIVATE KEY-----"),
+                    "{k}"
+                );
+            }
+        }
+        assert!(scanner.scan(b"-----BEGIN PRIVATE KEY-----\nAAAA\n").is_empty());
+    }
+
+    #[test]
     fn a_basic_credential_may_end_a_sentence() {
         let scanner = Scanner::new();
         for hay in [

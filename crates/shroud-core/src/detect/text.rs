@@ -515,8 +515,24 @@ fn pem(hay: &[u8], s: usize, after: usize) -> Result<(Kind, usize), usize> {
     }
     let body = label_end + 5;
     let limit = hay.len().min(body + PEM_MAX);
-    let Some(p) = find(&hay[body..limit], b"-----END ") else {
-        return Err(after);
+    // The first `-----END ` of the window, unless another `-----BEGIN `
+    // comes first (blocks do not nest): so a run of headers without an end
+    // costs the gap between them each, not a whole window.
+    let window = &hay[body..limit];
+    let mut from = 0;
+    let p = loop {
+        let Some(q) = find(&window[from..], b"-----") else {
+            return Err(after);
+        };
+        let at = from + q;
+        let rest = &window[at + 5..];
+        if rest.starts_with(b"END ") {
+            break at;
+        }
+        if rest.starts_with(b"BEGIN ") {
+            return Err(after);
+        }
+        from = at + 1;
     };
     let end_label = body + p + 9;
     let e = end_label + run_label(hay, end_label);
