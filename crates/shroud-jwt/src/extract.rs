@@ -97,9 +97,15 @@ pub(crate) fn find<'a>(
                     }
                 }
             }
-            TokenSource::Grpc if grpc && !bearer_configured => {
+            TokenSource::Grpc if grpc => {
                 for v in headers.get_all(AUTHORIZATION) {
-                    put(bearer(v.as_bytes()).unwrap_or(trim_end(v.as_bytes())))?;
+                    match bearer(v.as_bytes()) {
+                        // With `Bearer` also a source, it took this value.
+                        Some(_) if bearer_configured => {}
+                        Some(t) => put(t)?,
+                        None if v.as_bytes().eq_ignore_ascii_case(b"bearer") => {}
+                        None => put(trim_end(v.as_bytes()))?,
+                    }
                 }
             }
             TokenSource::Grpc => {}
@@ -235,6 +241,21 @@ mod tests {
         assert_eq!(one(&http, &s).unwrap(), None);
         let both = [TokenSource::Bearer, TokenSource::Grpc];
         assert_eq!(one(&grpc, &both).unwrap().unwrap(), b"a.b.c");
+        // Without the scheme, gRPC metadata is read with Bearer also a
+        // source (the default configuration has both), and only on gRPC.
+        let bare = [("content-type", "application/grpc"), ("authorization", "a.b.c")];
+        for sources in [&s[..], &both[..]] {
+            assert_eq!(one(&bare, sources).unwrap().unwrap(), b"a.b.c");
+        }
+        let bare_http = [("content-type", "application/json"), ("authorization", "a.b.c")];
+        assert_eq!(one(&bare_http, &both).unwrap(), None);
+        // Two values are two tokens, whatever their form.
+        let two = [
+            ("content-type", "application/grpc"),
+            ("authorization", "Bearer a.b.c"),
+            ("authorization", "d.e.f"),
+        ];
+        assert_eq!(one(&two, &both), Err(Rejection::MultipleTokens));
     }
 
     #[test]
