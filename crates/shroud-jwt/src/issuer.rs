@@ -281,7 +281,14 @@ impl Issuer {
         // them: no claim of the issuer's is in the map (checked above).
         // Wiped when dropped, on every path: with an encrypter the claims
         // are confidential, and an error below may return early.
-        let mut payload = zeroize::Zeroizing::new(Vec::with_capacity(256));
+        // Sized up front (the claims are serialized once to count their
+        // bytes): a buffer that grew would leave unwiped copies behind.
+        let mut counted = Counted(0);
+        serde_json::to_writer(&mut counted, &claims).map_err(|_| MintError::NotAnObject)?;
+        let mut payload = zeroize::Zeroizing::new(Vec::with_capacity(
+            counted.0 + 1 + inner.fixed_claims.len() + CLAIMS_TAIL,
+        ));
+        let capacity = payload.capacity();
         serde_json::to_writer(&mut *payload, &claims).map_err(|_| MintError::NotAnObject)?;
         drop(claims);
         payload.pop(); // the closing brace
@@ -290,25 +297,29 @@ impl Issuer {
         }
         payload.extend_from_slice(&inner.fixed_claims);
         write_claims(&mut payload, now, exp, inner.not_before, inner.jti)?;
+        debug_assert_eq!(payload.capacity(), capacity, "the claims buffer grew");
         // Room for the largest signature (RSA-8192: 1,366 base64url
         // characters), so the token never reallocates and leaves an unwiped
         // copy of the inner JWS behind.
-        let mut token =
-            String::with_capacity(inner.header_prefix.len() + payload.len().div_ceil(3) * 4 + 1 + 1400);
+        // Wiped when dropped from the start: an error while signing returns
+        // early with the encoded claims in it.
+        let mut token = zeroize::Zeroizing::new(String::with_capacity(
+            inner.header_prefix.len() + payload.len().div_ceil(3) * 4 + 1 + 1400,
+        ));
         token.push_str(&inner.header_prefix);
-        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        URL_SAFE_NO_PAD.encode_string(&*payload, &mut token);
         let signature = inner.key.sign(token.as_bytes()).ok_or(MintError::Crypto)?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(signature, &mut token);
         match &inner.encrypter {
-            None => Ok(token),
+            // A signed token is the caller's to keep.
+            None => Ok(std::mem::take(&mut *token)),
             Some(encrypter) => {
-                // The claims are confidential here: wipe the inner JWS once
-                // encrypted (the serialized claims are wiped on drop).
+                // The claims are confidential here: the inner JWS and the
+                // serialized claims are wiped on drop.
                 drop(payload);
-                let jws = zeroize::Zeroizing::new(token);
                 encrypter
-                    .encrypt(jws.as_bytes(), Some("JWT"))
+                    .encrypt(token.as_bytes(), Some("JWT"))
                     .map_err(|_| MintError::Crypto)
             }
         }
@@ -361,6 +372,24 @@ fn jti_bytes() -> Result<[u8; 16], MintError> {
         pool.bytes[at..at + 16].fill(0);
         Ok(id)
     })
+}
+
+/// The most [`write_claims`] appends, with the comma before it: three
+/// times at most 28 bytes, a 31-byte `jti`, the closing brace.
+const CLAIMS_TAIL: usize = 128;
+
+/// Counts the bytes written to it.
+struct Counted(usize);
+
+impl std::io::Write for Counted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Appends `"iat":..,["nbf":..,]"exp":..[,"jti":".."]}`.
