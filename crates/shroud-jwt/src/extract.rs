@@ -120,7 +120,11 @@ pub(crate) fn find<'a>(
                             if value.len() >= 2 && value[0] == b'"' && value[value.len() - 1] == b'"' {
                                 value = &value[1..value.len() - 1];
                             }
-                            put(value)?;
+                            // An emptied cookie (how a logout clears it) is
+                            // no token, not a malformed one.
+                            if !value.is_empty() {
+                                put(value)?;
+                            }
                         }
                     }
                 }
@@ -224,6 +228,13 @@ mod tests {
         );
         // Not read when not configured.
         assert_eq!(one(&[("authorization", "Bearer a.b.c")], &s).unwrap(), None);
+        // An emptied cookie is no token; beside a real one it is not a second.
+        assert_eq!(one(&[("cookie", "at=; y=2")], &s).unwrap(), None);
+        assert_eq!(one(&[("cookie", "at=\"\"")], &s).unwrap(), None);
+        assert_eq!(
+            one(&[("cookie", "at=; at=a.b.c")], &s).unwrap().unwrap(),
+            b"a.b.c"
+        );
     }
 
     #[test]

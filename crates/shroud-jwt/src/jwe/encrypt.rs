@@ -15,8 +15,15 @@ use super::{kw, rsa};
 
 /// Encrypts payloads to one recipient key as compact JWEs.
 ///
-/// Every call draws a fresh random CEK, IV and (for ECDH-ES) ephemeral key
-/// from the operating system. Cheap to clone; `Send + Sync`.
+/// Every call draws a fresh random IV and (for ECDH-ES) ephemeral key from
+/// the operating system, and a fresh random CEK unless the key management is
+/// `dir` (the key is the CEK). Cheap to clone; `Send + Sync`.
+///
+/// With random 96-bit IVs, AES-GCM under one key is safe for about 2^32
+/// messages (NIST SP 800-38D). Under `dir` with an `A*GCM` encryption, and
+/// for the key wrap of `A*GCMKW`, that key is the long-lived one: rotate it
+/// well before then, or prefer `A*KW` or `ECDH-ES+A*KW` for an issuer that
+/// mints many tokens (a fresh CEK per token).
 ///
 /// ```
 /// use shroud_jwt::jwe::{self, DecryptOptions};
