@@ -4,6 +4,9 @@
 //! request. This file is its own test binary so nothing else runs in the
 //! process while it measures.
 
+#[path = "support/proc_status.rs"]
+mod proc_status;
+
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -19,6 +22,7 @@ use http_body::Frame;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use proc_status::status_kib;
 use shroud_core::Strategy;
 use shroud_redact::{Policy, RedactLayer};
 
@@ -70,15 +74,6 @@ impl http_body::Body for Users {
         this.sent += buf.len();
         Poll::Ready(Some(Ok(Frame::data(Bytes::from(buf)))))
     }
-}
-
-fn status_kib(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
 }
 
 async fn stream(addr: std::net::SocketAddr, total: usize) -> (u64, u64) {

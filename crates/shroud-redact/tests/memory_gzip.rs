@@ -7,6 +7,9 @@
 //! while it measures.
 #![cfg(feature = "compression")]
 
+#[path = "support/proc_status.rs"]
+mod proc_status;
+
 use std::io::Write as _;
 use std::time::Duration;
 
@@ -19,18 +22,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use proc_status::status_kib;
 use shroud_redact::{Policy, RedactLayer};
 
 const INFLATED: usize = 64 << 20;
-
-fn status_kib(field: &str) -> u64 {
-    let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    s.lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap()
-}
 
 /// `[`, `inflated` spaces, `{"mail":"jane@example.com"}]`, gzipped a chunk
 /// at a time (the plain text is never held whole).

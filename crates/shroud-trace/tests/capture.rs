@@ -83,6 +83,15 @@ fn emit_everything() {
     );
 }
 
+/// The fmt layer (full format, no colours) behind `RedactingLayer`, writing
+/// to `out`.
+fn redacted_fmt(out: &Captured) -> impl Subscriber + Send + Sync + use<> {
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_writer(out.clone())
+        .with_ansi(false);
+    tracing_subscriber::registry().with(RedactingLayer::new(fmt))
+}
+
 fn assert_clean(out: &str) {
     for v in PII {
         assert!(!out.contains(v), "{v:?} leaked into:\n{out}");
@@ -93,11 +102,7 @@ fn assert_clean(out: &str) {
 #[test]
 fn fmt_full_sink_sees_only_redacted_values() {
     let out = Captured::default();
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(out.clone())
-        .with_ansi(false);
-    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
-    tracing::subscriber::with_default(subscriber, emit_everything);
+    tracing::subscriber::with_default(redacted_fmt(&out), emit_everything);
     let text = out.text();
     assert_clean(&text);
     // Names and values that are not personal survive.
@@ -376,11 +381,7 @@ fn error_sources_are_scanned_too() {
     // The fmt layer prints an error's sources itself when the event reaches
     // it unchanged: they are scanned with the message.
     let out = Captured::default();
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(out.clone())
-        .with_ansi(false);
-    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(redacted_fmt(&out), || {
         let e = LookupFailed(io::Error::other(format!("no user {EMAIL}")));
         tracing::error!(error = &e as &dyn std::error::Error, "request failed");
         let clean = LookupFailed(io::Error::other("timed out"));
@@ -444,11 +445,7 @@ fn personal_field_names_hide_values_no_detector_reads() {
     // A phone or SSN logged as a bare number, a birth date: no detector
     // reads them, their names do.
     let out = Captured::default();
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_writer(out.clone())
-        .with_ansi(false);
-    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(fmt));
-    tracing::subscriber::with_default(subscriber, || {
+    tracing::subscriber::with_default(redacted_fmt(&out), || {
         tracing::info!(
             phone = 14155552671_u64,
             ssn = 123456789_u64,
