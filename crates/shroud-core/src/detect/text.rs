@@ -76,10 +76,10 @@ fn label(hay: &[u8], i: usize) -> Option<usize> {
 /// digits, such as `ip` or `addr`) rather than a group of an address.
 fn after_label(hay: &[u8], colon: usize) -> bool {
     let mut w = colon;
-    while w > 0 && colon - w < 16 && hay[w - 1].is_ascii_alphanumeric() {
+    while w > 0 && colon - w < 16 && is(hay[w - 1], ALNUM) {
         w -= 1;
     }
-    w < colon && hay[w..colon].iter().any(|b| !b.is_ascii_hexdigit())
+    w < colon && hay[w..colon].iter().any(|&b| !is(b, HEX))
 }
 
 /// The longest textual IPv6 address.
@@ -87,7 +87,8 @@ const IPV6_MAX: usize = 45;
 
 /// An IPv6 address (full, compressed, or with an embedded IPv4) starting at
 /// `s`. On failure answers `Err(skip)`: the end of the run of address
-/// characters, which no other attempt needs to look into again.
+/// characters it read (at most an address's length), where the scan goes on
+/// unless a credential's keyword starts before it.
 pub(crate) fn ipv6(hay: &[u8], s: usize) -> Result<usize, usize> {
     // The run is read no further than an address can go, so an attempt
     // costs the same on a run of any length.

@@ -82,13 +82,14 @@ impl Mask {
 
     /// [`keep`](Self::keep) of a value already known to be ASCII or not.
     fn keep_known(&self, value: &str, ascii: bool, first: usize, last: usize, out: &mut String) {
+        // Characters; for ASCII, bytes.
+        let n = if ascii { value.len() } else { value.chars().count() };
+        let (first, last) = if n <= first.saturating_add(last) {
+            (0, 0)
+        } else {
+            (first, last)
+        };
         if ascii {
-            let n = value.len();
-            let (first, last) = if n <= first.saturating_add(last) {
-                (0, 0)
-            } else {
-                (first, last)
-            };
             out.push_str(&value[..first]);
             self.hide(n - first - last, out);
             if last > 0 {
@@ -96,12 +97,6 @@ impl Mask {
             }
             return;
         }
-        let n = value.chars().count();
-        let (first, last) = if n <= first.saturating_add(last) {
-            (0, 0)
-        } else {
-            (first, last)
-        };
         for (i, c) in value.chars().enumerate() {
             out.push(if i < first || i >= n - last {
                 c
