@@ -379,9 +379,9 @@ where
                         }
                         Err(frame) => {
                             if let Ok(mut t) = frame.into_trailers() {
-                                let policy = state.report.policy.clone();
-                                state.report.header_values +=
-                                    redact_headers(&policy, &mut t, &mut state.report.headers);
+                                let report = &mut state.report;
+                                report.header_values +=
+                                    redact_headers(&report.policy, &mut t, &mut report.headers);
                                 state.trailers = Some(t);
                                 state.end();
                             }

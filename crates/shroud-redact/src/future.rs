@@ -207,15 +207,11 @@ fn prepare<B>(
     // Every `Content-Encoding` line counts: one coding, or none, is read;
     // a list (`identity, gzip`, two lines) is an unknown encoding.
     let mut codings = parts.headers.get_all(CONTENT_ENCODING).iter();
-    let coding = match (codings.next(), codings.next()) {
-        (None, _) => None,
-        (Some(v), None) => Some(v),
-        (Some(_), Some(_)) => Some(&UNREADABLE),
-    };
+    let (coding, several) = (codings.next(), codings.next().is_some());
     let codec = match coding {
         None => None,
-        Some(v) if v.as_bytes().eq_ignore_ascii_case(b"identity") => None,
-        Some(v) => match Coding::parse(v.as_bytes()).map(Codec::new) {
+        Some(v) if !several && v.as_bytes().eq_ignore_ascii_case(b"identity") => None,
+        Some(v) => match Coding::parse(v.as_bytes()).filter(|_| !several).map(Codec::new) {
             Some(Ok(c)) => Some(c),
             _ => match policy.inner.content_types.unknown_encoding {
                 UnknownEncoding::Pass => {
@@ -242,16 +238,17 @@ fn prepare<B>(
     ))
 }
 
-/// Stands for a list of codings, which no decoder reads.
-static UNREADABLE: HeaderValue = HeaderValue::from_static("(several codings)");
-
 /// Whether a `Content-Type` is `multipart/byteranges` (the parts of a
 /// multi-range `206`).
 fn is_byteranges(value: Option<&HeaderValue>) -> bool {
     value
         .and_then(|v| v.to_str().ok())
-        .and_then(|s| s.split(';').next())
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/byteranges"))
+        .is_some_and(|s| media_type(s).eq_ignore_ascii_case("multipart/byteranges"))
+}
+
+/// The media type of a `Content-Type` value, without its parameters.
+fn media_type(value: &str) -> &str {
+    value.split(';').next().unwrap_or_default().trim()
 }
 
 /// Whether the `charset` of a `Content-Type`, if it names one, is one whose
@@ -287,7 +284,7 @@ pub(crate) fn classify(ct: &ContentTypes, value: Option<&HeaderValue>) -> Option
     let Ok(s) = v.to_str() else {
         return Some(Format::Text);
     };
-    let mime = s.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let mime = media_type(s).to_ascii_lowercase();
     let any = |list: &[String]| list.iter().any(|p| media_matches(p, &mime));
     if any(&ct.sse) {
         Some(Format::Sse)

@@ -186,9 +186,8 @@ impl SseRedactor {
         self.data.clear();
         let mut has_data = false;
         let mut first_data = true;
-        // The event is written once it is known to be safe: a refused
-        // payload leaves nothing of it in `out`.
-        let mut fields = Vec::new();
+        // A refused payload takes the whole event back out of `out`.
+        let start = out.len();
         for line in event.split(|b| *b == b'\n') {
             if line.is_empty() {
                 continue;
@@ -207,10 +206,10 @@ impl SseRedactor {
                 continue;
             }
             match red {
-                Some(red) => redact_all(red, line, &mut fields, &mut self.counters),
-                None => fields.extend_from_slice(line),
+                Some(red) => redact_all(red, line, out, &mut self.counters),
+                None => out.extend_from_slice(line),
             }
-            fields.push(b'\n');
+            out.push(b'\n');
         }
         if has_data {
             let mut payload = Vec::with_capacity(self.data.len());
@@ -225,6 +224,7 @@ impl SseRedactor {
                 Ok(()) => self.counters.merge(json.counters()),
                 Err(e) => {
                     if self.must_be_json(&e) {
+                        out.truncate(start);
                         return Err(e);
                     }
                     payload.clear();
@@ -234,14 +234,11 @@ impl SseRedactor {
                     }
                 }
             }
-            out.extend_from_slice(&fields);
             for l in payload.split(|b| *b == b'\n') {
                 out.extend_from_slice(b"data: ");
                 out.extend_from_slice(l);
                 out.push(b'\n');
             }
-        } else {
-            out.extend_from_slice(&fields);
         }
         out.push(b'\n');
         Ok(())
