@@ -103,7 +103,10 @@ pub(crate) fn find<'a>(
                         // With `Bearer` also a source, it took this value.
                         Some(_) if bearer_configured => {}
                         Some(t) => put(t)?,
-                        None if v.as_bytes().eq_ignore_ascii_case(b"bearer") => {}
+                        // The scheme with nothing after it, as `Bearer` answers.
+                        None if v.as_bytes().eq_ignore_ascii_case(b"bearer") => {
+                            return Err(Rejection::Malformed);
+                        }
                         None => put(trim_end(v.as_bytes()))?,
                     }
                 }
@@ -267,6 +270,11 @@ mod tests {
             ("authorization", "d.e.f"),
         ];
         assert_eq!(one(&two, &both), Err(Rejection::MultipleTokens));
+        // The scheme alone is malformed, not absent, with either source.
+        let empty = [("content-type", "application/grpc"), ("authorization", "Bearer")];
+        for sources in [&s[..], &both[..]] {
+            assert_eq!(one(&empty, sources), Err(Rejection::Malformed));
+        }
     }
 
     #[test]

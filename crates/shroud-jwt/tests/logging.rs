@@ -37,15 +37,23 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
     }
 }
 
+impl Capture {
+    /// Makes this thread's events, at every level, go to the capture until
+    /// the guard drops.
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+}
+
 #[tokio::test]
 async fn refusals_log_the_reason_code_only() {
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = capture.install();
 
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").keys(KeySet::new([hs().key("hs")])))
@@ -95,12 +103,7 @@ async fn a_jwks_url_is_shown_without_its_credentials() {
     use shroud_jwt::jwks::RemoteJwks;
 
     let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = capture.install();
 
     // User information in the URL is refused (the HTTP client's trace logs
     // would show it); `Debug` of the builder leaves it out too.
