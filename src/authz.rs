@@ -26,11 +26,11 @@ impl Rule {
     /// regard to ASCII case. A server or proxy behind the stack may decode,
     /// merge or fold what the router did not, so a rule applies wherever
     /// any of them could read its prefix.
-    fn matches(&self, method: &Method, path: &str) -> bool {
+    fn matches(&self, method: &Method, path: &RequestPath<'_>) -> bool {
         if !(self.methods.is_empty() || self.methods.contains(method)) {
             return false;
         }
-        self.on_prefix(path) || normal_path(path).is_some_and(|p| self.on_prefix(&p))
+        self.on_prefix(path.sent) || path.normal.as_deref().is_some_and(|p| self.on_prefix(p))
     }
 
     fn on_prefix(&self, path: &str) -> bool {
@@ -41,6 +41,22 @@ impl Rule {
             && path.is_char_boundary(n)
             && path[..n].eq_ignore_ascii_case(&self.prefix)
             && (path.len() == n || path[n..].starts_with('/') || self.prefix.is_empty())
+    }
+}
+
+/// A request's path as sent and, when that differs, in normal form: worked
+/// out once per request, whatever the number of rules.
+struct RequestPath<'a> {
+    sent: &'a str,
+    normal: Option<String>,
+}
+
+impl<'a> RequestPath<'a> {
+    fn new(sent: &'a str) -> Self {
+        RequestPath {
+            sent,
+            normal: normal_path(sent),
+        }
     }
 }
 
@@ -231,11 +247,13 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let rule = self
-            .layer
-            .rules
-            .iter()
-            .find(|r| r.matches(req.method(), req.uri().path()));
+        let rules = &self.layer.rules;
+        let rule = if rules.is_empty() {
+            None
+        } else {
+            let path = RequestPath::new(req.uri().path());
+            rules.iter().find(|r| r.matches(req.method(), &path))
+        };
         match rule.map(|r| r.requirement.check(&req)) {
             None | Some(Ok(())) => PathAuthzFuture::proceed(self.inner.call(req)),
             Some(Err(rejection)) => PathAuthzFuture::refused(refusal(
@@ -268,20 +286,20 @@ mod tests {
     fn prefixes_match_whole_segments() {
         let l = PathAuthzLayer::from_config(&[rule("/admin", &[])], "api").unwrap();
         let r = &l.rules[0];
-        assert!(r.matches(&Method::GET, "/admin"));
-        assert!(r.matches(&Method::GET, "/admin/users"));
-        assert!(!r.matches(&Method::GET, "/administrator"));
-        assert!(!r.matches(&Method::GET, "/"));
+        assert!(r.matches(&Method::GET, &RequestPath::new("/admin")));
+        assert!(r.matches(&Method::GET, &RequestPath::new("/admin/users")));
+        assert!(!r.matches(&Method::GET, &RequestPath::new("/administrator")));
+        assert!(!r.matches(&Method::GET, &RequestPath::new("/")));
         // A trailing slash in the rule does not widen it to other segments.
         let l = PathAuthzLayer::from_config(&[rule("/admin/", &[])], "api").unwrap();
         let r = &l.rules[0];
-        assert!(r.matches(&Method::GET, "/admin/users"));
-        assert!(r.matches(&Method::GET, "/admin"));
-        assert!(!r.matches(&Method::GET, "/administrator"));
-        assert!(!r.matches(&Method::GET, "/adminx/users"));
+        assert!(r.matches(&Method::GET, &RequestPath::new("/admin/users")));
+        assert!(r.matches(&Method::GET, &RequestPath::new("/admin")));
+        assert!(!r.matches(&Method::GET, &RequestPath::new("/administrator")));
+        assert!(!r.matches(&Method::GET, &RequestPath::new("/adminx/users")));
         let l = PathAuthzLayer::from_config(&[rule("/", &["post"])], "api").unwrap();
-        assert!(l.rules[0].matches(&Method::POST, "/anything"));
-        assert!(!l.rules[0].matches(&Method::GET, "/anything"));
+        assert!(l.rules[0].matches(&Method::POST, &RequestPath::new("/anything")));
+        assert!(!l.rules[0].matches(&Method::GET, &RequestPath::new("/anything")));
     }
 
     #[test]
@@ -289,8 +307,8 @@ mod tests {
         let l = PathAuthzLayer::from_config(&[rule("/admin", &["get"])], "api").unwrap();
         let r = &l.rules[0];
         // HEAD reaches the GET handler.
-        assert!(r.matches(&Method::HEAD, "/admin/export"));
-        assert!(!r.matches(&Method::POST, "/admin/export"));
+        assert!(r.matches(&Method::HEAD, &RequestPath::new("/admin/export")));
+        assert!(!r.matches(&Method::POST, &RequestPath::new("/admin/export")));
         // Paths a server or proxy behind the stack may read as `/admin`.
         for path in [
             "/%61dmin",
@@ -304,7 +322,7 @@ mod tests {
             "/Admin",
             "/x/%2e%2e/admin",
         ] {
-            assert!(r.matches(&Method::GET, path), "{path}");
+            assert!(r.matches(&Method::GET, &RequestPath::new(path)), "{path}");
         }
         // Still whole segments.
         for path in [
@@ -314,7 +332,7 @@ mod tests {
             "/admin.html",
             "/",
         ] {
-            assert!(!r.matches(&Method::GET, path), "{path}");
+            assert!(!r.matches(&Method::GET, &RequestPath::new(path)), "{path}");
         }
         assert_eq!(normal_path("/a/b"), None);
         assert_eq!(normal_path("/../../etc").as_deref(), Some("/etc"));
