@@ -148,9 +148,13 @@ where
                     && !fields.is_empty()
                 {
                     out.push_str(",\"fields\":");
-                    // Stored by whichever `FormatFields` the layer has: with
-                    // another one than `RedactingFields`, they are raw.
-                    json_str(&mut out, &self.policy.redact_text(fields.as_str()));
+                    // Stored by whichever `FormatFields` the layer has:
+                    // `RedactingFields` stored them redacted, another one raw.
+                    if std::any::TypeId::of::<N>() == std::any::TypeId::of::<RedactingFields>() {
+                        json_str(&mut out, fields.as_str());
+                    } else {
+                        json_str(&mut out, &self.policy.redact_text(fields.as_str()));
+                    }
                 }
                 out.push('}');
             }
