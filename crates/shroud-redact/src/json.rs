@@ -163,6 +163,7 @@ impl JsonRedactor {
 
     fn with_mode(policy: Policy, sequence: bool) -> JsonRedactor {
         let need_keys = !policy.inner.rules.is_empty() || policy.inner.redactor.is_some();
+        let keys = keys::KeyCache::for_policy(&policy.inner);
         JsonRedactor {
             policy,
             state: State::Value,
@@ -185,7 +186,7 @@ impl JsonRedactor {
             failed: false,
             scratch: String::new(),
             masked: String::new(),
-            keys: keys::KeyCache::default(),
+            keys,
             repl: Vec::new(),
             counters: Counters::default(),
             #[cfg(test)]

@@ -495,6 +495,9 @@ pub(crate) struct Rule {
 
 #[derive(Debug)]
 pub(crate) struct Inner {
+    /// Unique per built policy (clones share it): what per-thread caches of
+    /// the policy's answers are tagged with.
+    pub(crate) id: u64,
     /// Path rules first (`0..paths.len()`), then key rules.
     pub(crate) rules: Vec<Rule>,
     pub(crate) paths: Vec<Vec<Seg>>,
@@ -758,6 +761,10 @@ impl Policy {
         };
         Ok(Policy {
             inner: Arc::new(Inner {
+                id: {
+                    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+                    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                },
                 rules,
                 paths,
                 keys,

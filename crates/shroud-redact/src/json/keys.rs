@@ -7,6 +7,15 @@
 //! two-way set-associative, per redactor, and bounded: names an attacker
 //! floods it with only evict entries, and every answer is the matchers' and
 //! the scanner's own, computed on a miss.
+//!
+//! Responses of one API repeat the names of the last one, so a finished
+//! body hands its cache back to a small per-thread pool, tagged with the
+//! policy it answers for, and the next body of that policy on the thread
+//! starts warm. A cache taken for another policy is cleared first. Like the
+//! bodies themselves, the names stay in this process's memory; nothing
+//! shows them (`Debug` counts them).
+
+use std::cell::RefCell;
 
 use crate::policy::Inner;
 
@@ -57,11 +66,25 @@ const EMPTY: Slot = Slot {
     name: [0; CAP],
 };
 
+/// Caches each thread keeps between bodies.
+const POOLED: usize = 4;
+
+/// A cache's slots (always `SLOTS` of them) and the id of the policy they
+/// answer for.
+type Pooled = (u64, Box<[Slot]>);
+
+thread_local! {
+    static POOL: RefCell<Vec<Pooled>> = const { RefCell::new(Vec::new()) };
+}
+
 /// A two-way set-associative cache from raw member names to what the policy
 /// makes of them.
 pub(super) struct KeyCache {
-    slots: Box<[Slot; SLOTS]>,
+    /// `SLOTS` slots; empty only once handed back to the pool.
+    slots: Box<[Slot]>,
     lower: Vec<u8>,
+    /// [`Inner::id`] of the policy the answers are for.
+    policy: u64,
 }
 
 /// Member names can be personal data (objects keyed by email): not shown.
@@ -74,12 +97,51 @@ impl std::fmt::Debug for KeyCache {
     }
 }
 
-impl Default for KeyCache {
-    fn default() -> Self {
+impl KeyCache {
+    /// A cache for `inner`'s policy: the last one this thread finished for
+    /// that policy, another pooled one cleared, or a new one.
+    pub(super) fn for_policy(inner: &Inner) -> KeyCache {
+        let policy = inner.id;
+        let pooled = POOL
+            .try_with(|pool| {
+                let mut pool = pool.try_borrow_mut().ok()?;
+                let at = pool
+                    .iter()
+                    .rposition(|(id, _)| *id == policy)
+                    .or_else(|| pool.len().checked_sub(1))?;
+                let (id, mut slots) = pool.swap_remove(at);
+                if id != policy {
+                    slots.fill(EMPTY);
+                }
+                Some(slots)
+            })
+            .ok()
+            .flatten();
         KeyCache {
-            slots: Box::new([EMPTY; SLOTS]),
+            slots: pooled.unwrap_or_else(|| vec![EMPTY; SLOTS].into_boxed_slice()),
             lower: Vec::new(),
+            policy,
         }
+    }
+}
+
+impl Drop for KeyCache {
+    fn drop(&mut self) {
+        let slots = std::mem::take(&mut self.slots);
+        if slots.len() != SLOTS {
+            return;
+        }
+        let policy = self.policy;
+        // During thread teardown the pool may be gone: the slots are freed.
+        let _ = POOL.try_with(|pool| {
+            if let Ok(mut pool) = pool.try_borrow_mut() {
+                if pool.len() == POOLED {
+                    // The oldest goes.
+                    pool.remove(0);
+                }
+                pool.push((policy, slots));
+            }
+        });
     }
 }
 
@@ -206,7 +268,7 @@ mod tests {
                 .build()
                 .unwrap();
             let inner = &*policy.inner;
-            let mut cache = KeyCache::default();
+            let mut cache = KeyCache::for_policy(inner);
             let long = format!("{}token", "x".repeat(40));
             let names: Vec<String> = (0..500)
                 .map(|i| format!("field_{i}"))
@@ -257,5 +319,56 @@ mod tests {
             );
             assert!(!cache.lookup(inner, b"note").scan);
         }
+    }
+
+    #[test]
+    fn a_pooled_cache_answers_only_for_its_own_policy() {
+        let doc = br#"{"email":"x","name":"y","password":"z"}"#;
+        let by_email = Policy::builder()
+            .key("email", Strategy::Drop)
+            .detectors(false)
+            .build()
+            .unwrap();
+        let by_name = Policy::builder()
+            .key("password", Strategy::Drop)
+            .key("name", Strategy::Drop)
+            .detectors(false)
+            .build()
+            .unwrap();
+        let nothing = Policy::builder().detectors(false).build().unwrap();
+        // Alternating on one thread, each body starts from the cache the
+        // last one handed back.
+        for _ in 0..3 {
+            assert_eq!(
+                by_email.redact_json(doc).unwrap(),
+                br#"{"name":"y","password":"z"}"#
+            );
+            assert_eq!(by_name.redact_json(doc).unwrap(), br#"{"email":"x"}"#);
+            assert_eq!(nothing.redact_json(doc).unwrap(), doc);
+            assert_eq!(
+                by_email.clone().redact_json(doc).unwrap(),
+                br#"{"name":"y","password":"z"}"#
+            );
+        }
+        // More policies than the pool holds.
+        let many: Vec<Policy> = (0..2 * POOLED)
+            .map(|i| {
+                Policy::builder()
+                    .key(&format!("k{i}"), Strategy::Drop)
+                    .detectors(false)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        for _ in 0..2 {
+            for (i, p) in many.iter().enumerate() {
+                let doc = format!(r#"{{"k{i}":1,"k{}":2}}"#, i + 1);
+                assert_eq!(
+                    p.redact_json(doc.as_bytes()).unwrap(),
+                    format!(r#"{{"k{}":2}}"#, i + 1).as_bytes()
+                );
+            }
+        }
+        POOL.with(|pool| assert!(pool.borrow().len() <= POOLED));
     }
 }
