@@ -100,7 +100,8 @@ pub use key::{Key, KeyError, KeySet, MAX_JWKS_LEN, MAX_KEYS, MAX_TRIED};
 pub use layer::JwtLayer;
 pub use rejection::{BearerError, Rejection};
 pub use response::{
-    DefaultRejection, OnRejection, RequestKind, challenge, grpc_response, http_response, refusal,
+    DefaultRejection, OnRejection, RETRY_AFTER_SECS, RequestKind, challenge, grpc_response, http_response,
+    refusal,
 };
 pub use shroud_core;
 pub use shroud_core::{Claims, TokenInfo};

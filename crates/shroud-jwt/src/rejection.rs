@@ -36,7 +36,10 @@ pub enum Rejection {
     CriticalHeader,
     /// No configured key matches the token's `kid` and `alg`.
     UnknownKey,
-    /// The issuer's keys could not be loaded (JWKS unreachable with nothing cached).
+    /// The issuer's keys could not be loaded (JWKS unreachable with nothing
+    /// cached, or too stale to trust). The fault is the server's, not the
+    /// token's: HTTP 503 with `Retry-After`, gRPC `UNAVAILABLE`, so that
+    /// clients retry instead of asking their user to sign in again.
     KeysUnavailable,
     /// The signature does not verify.
     BadSignature,
@@ -131,9 +134,20 @@ impl Rejection {
         }
     }
 
-    /// The HTTP status: 400 for `invalid_request`, 403 for
-    /// `insufficient_scope`, 401 otherwise.
+    /// Whether the refusal is the server's fault ([`KeysUnavailable`]):
+    /// the same token may pass once the keys load again.
+    ///
+    /// [`KeysUnavailable`]: Rejection::KeysUnavailable
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, Rejection::KeysUnavailable)
+    }
+
+    /// The HTTP status: 503 when the keys are unavailable, 400 for
+    /// `invalid_request`, 403 for `insufficient_scope`, 401 otherwise.
     pub fn status(&self) -> StatusCode {
+        if self.is_unavailable() {
+            return StatusCode::SERVICE_UNAVAILABLE;
+        }
         match self.bearer_error() {
             BearerError::InvalidRequest => StatusCode::BAD_REQUEST,
             BearerError::InsufficientScope => StatusCode::FORBIDDEN,
@@ -141,9 +155,13 @@ impl Rejection {
         }
     }
 
-    /// The gRPC status code: 7 (PERMISSION_DENIED) for `insufficient_scope`,
-    /// 16 (UNAUTHENTICATED) otherwise.
+    /// The gRPC status code: 14 (UNAVAILABLE) when the keys are
+    /// unavailable, 7 (PERMISSION_DENIED) for `insufficient_scope`, 16
+    /// (UNAUTHENTICATED) otherwise.
     pub fn grpc_status(&self) -> u8 {
+        if self.is_unavailable() {
+            return 14;
+        }
         match self.bearer_error() {
             BearerError::InsufficientScope => 7,
             _ => 16,
@@ -198,6 +216,12 @@ mod tests {
         assert_eq!(scope.status(), StatusCode::FORBIDDEN);
         assert_eq!(scope.grpc_status(), 7);
         assert_eq!(Rejection::BadSignature.grpc_status(), 16);
+        assert_eq!(
+            Rejection::KeysUnavailable.status(),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(Rejection::KeysUnavailable.grpc_status(), 14);
+        assert!(!Rejection::UnknownKey.is_unavailable());
         assert_eq!(Rejection::Expired.code(), "expired");
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::rejection::{BearerError, Rejection};
@@ -156,9 +156,37 @@ pub fn challenge(realm: &str, rejection: &Rejection) -> String {
     v
 }
 
+/// Seconds a client is asked to wait when the keys are unavailable
+/// (`Retry-After` of a 503).
+pub const RETRY_AFTER_SECS: u32 = 5;
+
 /// The default HTTP response: status, challenge, problem details.
+///
+/// When the keys are unavailable ([`Rejection::is_unavailable`]) the answer
+/// is a 503 with `Retry-After` and no challenge: the token may be fine.
+///
+/// ```
+/// use shroud_jwt::{Rejection, http_response};
+///
+/// let res = http_response("api", &Rejection::KeysUnavailable);
+/// assert_eq!(res.status(), 503);
+/// assert_eq!(res.headers()["retry-after"], "5");
+/// assert!(res.headers().get("www-authenticate").is_none());
+/// ```
 pub fn http_response(realm: &str, rejection: &Rejection) -> Response<Bytes> {
     let status = rejection.status();
+    if rejection.is_unavailable() {
+        let body = format!(
+            r#"{{"type":"about:blank","title":"Service Unavailable","status":{},"detail":"The access token cannot be checked now; retry later."}}"#,
+            status.as_u16()
+        );
+        let mut res = Response::new(Bytes::from(body));
+        *res.status_mut() = status;
+        let h = res.headers_mut();
+        h.insert(CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+        h.insert(RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECS));
+        return res;
+    }
     let (title, detail) = match rejection.bearer_error() {
         BearerError::None => ("Unauthorized", "The request carries no access token."),
         BearerError::InvalidRequest => ("Bad Request", "The access token was not sent as expected."),
@@ -188,6 +216,10 @@ pub fn grpc_response(rejection: &Rejection) -> Response<Bytes> {
     let h = res.headers_mut();
     h.insert(CONTENT_TYPE, HeaderValue::from_static("application/grpc"));
     let (status, message) = match rejection.grpc_status() {
+        14 => (
+            HeaderValue::from_static("14"),
+            HeaderValue::from_static("unavailable"),
+        ),
         7 => (
             HeaderValue::from_static("7"),
             HeaderValue::from_static("permission%20denied"),
@@ -263,5 +295,8 @@ mod tests {
         assert!(res.body().is_empty());
         let res = grpc_response(&Rejection::InsufficientScope { scope: "".into() });
         assert_eq!(res.headers()["grpc-status"], "7");
+        let res = grpc_response(&Rejection::KeysUnavailable);
+        assert_eq!(res.headers()["grpc-status"], "14");
+        assert_eq!(res.headers()["grpc-message"], "unavailable");
     }
 }

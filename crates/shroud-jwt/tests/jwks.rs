@@ -225,6 +225,41 @@ async fn no_keys_ever_loaded_fails_closed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_keys_is_a_503_with_retry_after_not_a_challenge() {
+    let (server, jwks_addr) = jwks_server(60).await;
+    server.fail();
+    let addr = api(remote(jwks_addr)).await;
+    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
+    let req = Request::get(format!("http://{addr}/"))
+        .header("authorization", format!("Bearer {}", ec().token("E", &claims())))
+        .body(Full::default())
+        .unwrap();
+    let res = tokio::time::timeout(Duration::from_secs(10), client.request(req))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(res.headers()["retry-after"], "5");
+    assert!(res.headers().get("www-authenticate").is_none());
+    let body = res.into_body().collect().await.unwrap().to_bytes();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["status"], 503);
+    // A token the keys would not cover is still refused as the token's
+    // fault once the keys load.
+    server.set(&[ec().jwk("E")]);
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            call(addr, &ec().token("E", &claims())).await == StatusCode::OK
+        })
+        .await
+    );
+    assert_eq!(
+        call(addr, &ed().token("Z", &claims())).await,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_in_a_remote_jwks_are_never_trusted() {
     let (server, jwks_addr) = jwks_server(60).await;
     server.set(&[hs().jwk("H")]);
