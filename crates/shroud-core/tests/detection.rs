@@ -5,7 +5,7 @@
 
 mod corpus;
 
-use shroud_core::Scanner;
+use shroud_core::{Kind, Scanner};
 
 #[test]
 fn detection_quality_meets_targets() {
@@ -32,6 +32,23 @@ fn detection_quality_meets_targets() {
             row.kind,
             row.near_miss_rate()
         );
+    }
+}
+
+#[test]
+fn written_variants_are_found_whole() {
+    let scanner = Scanner::new();
+    let mut r = corpus::rng(0x5eed_2027);
+    for kind in [Kind::Iban, Kind::PaymentCard, Kind::Phone] {
+        for _ in 0..1000 {
+            let value = corpus::variant(kind, &mut r).expect("a variant");
+            let (text, range) = corpus::embed(&mut r, &value);
+            let found = scanner.scan_str(&text);
+            assert!(
+                found.iter().any(|f| f.kind == kind && f.range == range),
+                "{kind:?} {value:?} in {text:?}: {found:?}"
+            );
+        }
     }
 }
 

@@ -652,8 +652,13 @@ impl Scanner {
         };
         let mut skip = t + 1;
         if ws < t {
-            // Letters then the trigger: `DE89...` or `fe80::`.
-            if t - ws == 2 && hay[ws].is_ascii_uppercase() && hay[ws + 1].is_ascii_uppercase() && b != b':' {
+            // Letters then the trigger: `DE89...` (or `de89...`) or `fe80::`.
+            if t - ws == 2
+                && hay[ws].is_ascii_alphabetic()
+                && hay[ws].is_ascii_uppercase() == hay[ws + 1].is_ascii_uppercase()
+                && hay[ws + 1].is_ascii_alphabetic()
+                && b != b':'
+            {
                 best.consider(kinds, Kind::Iban, ws, numbers::iban(hay, ws));
             }
             ipv6_here(&mut best, &mut skip);
@@ -685,7 +690,9 @@ impl Scanner {
             hay.get(t + d + 1).copied()
         };
         if (d >= 13 && !matches!(next, Some(b'0'..=b'9')))
-            || (grouped && (3..=6).contains(&d) && matches!(second(), Some(b'0'..=b'9')))
+            || ((grouped || next == Some(b'.'))
+                && (3..=6).contains(&d)
+                && matches!(second(), Some(b'0'..=b'9')))
         {
             best.consider(kinds, Kind::PaymentCard, t, numbers::card(hay, t));
         }
@@ -695,9 +702,14 @@ impl Scanner {
         if strict && d <= 3 && next == Some(b'.') {
             best.consider(kinds, Kind::IpV4, t, numbers::ipv4(hay, t));
         }
+        let mut national = strict;
         if matches!(before, b'+' | b'(') && strict_start(hay, t - 1) {
-            best.consider(kinds, Kind::Phone, t - 1, numbers::phone(hay, t - 1));
-        } else if strict
+            let found = numbers::phone(hay, t - 1);
+            // `(415-555-2671)`: no `(…)` group, a number in brackets.
+            national = strict && before == b'(' && found.is_none();
+            best.consider(kinds, Kind::Phone, t - 1, found);
+        }
+        if national
             && (grouped || next == Some(b'.'))
             && d <= 5
             && matches!(second(), Some(b'0'..=b'9' | b'('))

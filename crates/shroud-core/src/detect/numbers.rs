@@ -60,8 +60,8 @@ pub(crate) fn known_iin(d: &[u8]) -> bool {
 }
 
 /// A payment card number at `s`: 13-19 digits, contiguous or in groups of
-/// 3-6 separated by one space or dash (the same one throughout), in a known
-/// IIN range, Luhn-valid. The longest valid run of whole groups wins.
+/// 3-6 separated by one space, dash or dot (the same one throughout), in a
+/// known IIN range, Luhn-valid. The longest valid run of whole groups wins.
 pub(crate) fn card(hay: &[u8], s: usize) -> Option<usize> {
     let tail = hay.get(s..)?;
     let mut digs = [0u8; 19];
@@ -89,7 +89,7 @@ pub(crate) fn card(hay: &[u8], s: usize) -> Option<usize> {
         if d == 0 {
             break;
         }
-        let grouped = ng > 0 || matches!(tail.get(i), Some(b' ' | b'-'));
+        let grouped = ng > 0 || matches!(tail.get(i), Some(b' ' | b'-' | b'.'));
         if grouped && !(3..=6).contains(&d) && !(ng == 0 && d >= 13) {
             break;
         }
@@ -100,7 +100,7 @@ pub(crate) fn card(hay: &[u8], s: usize) -> Option<usize> {
             break;
         }
         match tail.get(i) {
-            Some(&b) if (b == b' ' || b == b'-') && (sep == 0 || sep == b) => {
+            Some(&b) if matches!(b, b' ' | b'-' | b'.') && (sep == 0 || sep == b) => {
                 if !tail.get(i + 1).is_some_and(u8::is_ascii_digit) {
                     break;
                 }
@@ -173,6 +173,9 @@ struct Group {
     len: usize,
     end: usize,
     paren: bool,
+    /// The separator before the group; 0 for the first and for one right
+    /// after a `)` group (free there: `+1 (415) 555-2671`).
+    sep: u8,
 }
 
 /// A phone number at `s` (a `+`, a `(` or a digit).
@@ -185,8 +188,10 @@ struct Group {
 ///   forms starting with `0` with 10-11 digits in 2-5 groups of at least two
 ///   (`020 7946 0958`, `0171 1234567`, `01 23 45 67 89`).
 ///
-/// One separator character throughout, except for the one after `)`. The
-/// longest run of whole groups that forms a valid number wins.
+/// National forms use one separator character throughout, except for the
+/// one after `)` and the NANP's `415 555-2671`; international ones (after
+/// `+`) may mix them (`+49 30 1234-5678`). The longest run of whole groups
+/// that forms a valid number wins.
 pub(crate) fn phone(hay: &[u8], s: usize) -> Option<usize> {
     let intl = hay.get(s) == Some(&b'+');
     let mut groups = [Group::default(); 8];
@@ -218,33 +223,29 @@ pub(crate) fn phone(hay: &[u8], s: usize) -> Option<usize> {
             len,
             end,
             paren,
+            sep,
         };
         ng += 1;
         total += len;
         if ng == groups.len() {
             break;
         }
-        // One separator, or none right after a ")" group.
+        // One separator, or none right after a ")" group, which frees the
+        // next one: `+1 (415) 555-2671`. Whether the separators may differ
+        // is the validation's call.
         match hay.get(end) {
             Some(&b) if matches!(b, b' ' | b'-' | b'.') => {
-                // A ")" group starts afresh: `+1 (415) 555-2671`.
-                let free = paren;
-                if free {
-                    sep = 0;
-                }
-                if !free && sep != 0 && sep != b {
-                    break;
-                }
                 let next = hay.get(end + 1);
                 if !next.is_some_and(|c| c.is_ascii_digit() || *c == b'(') {
                     break;
                 }
-                if !free {
-                    sep = b;
-                }
+                sep = if paren { 0 } else { b };
                 i = end + 1;
             }
-            Some(&b) if paren && b.is_ascii_digit() => i = end,
+            Some(&b) if paren && b.is_ascii_digit() => {
+                sep = 0;
+                i = end;
+            }
             _ => break,
         }
     }
@@ -277,12 +278,24 @@ fn valid_national(hay: &[u8], g: &[Group]) -> bool {
     let lens = &buf[..g.len()];
     let first = |k: usize| hay[g[k].start];
     let nanp = |a: usize| (b'2'..=b'9').contains(&first(a)) && (b'2'..=b'9').contains(&first(a + 1));
+    // One separator throughout (the free ones aside), or the NANP's
+    // `415 555-2671` / `1 800 555-0199`.
+    let mut seps = g.iter().map(|g| g.sep).filter(|&c| c != 0);
+    let one = seps.next().is_none_or(|c| seps.all(|d| d == c));
+    let us_mixed = |a: usize| {
+        g[a..].iter().skip(1).enumerate().all(|(k, g)| {
+            let last = a + k + 2 == lens.len();
+            g.sep == if last { b'-' } else { b' ' }
+        })
+    };
     match lens {
-        [3, 3, 4] => return nanp(0),
-        [1, 3, 3, 4] => return first(0) == b'1' && !g[0].paren && nanp(1),
+        [3, 3, 4] => return nanp(0) && (one || us_mixed(0)),
+        [1, 3, 3, 4] => {
+            return first(0) == b'1' && !g[0].paren && nanp(1) && (one || (g[1].sep == b' ' && us_mixed(1)));
+        }
         _ => {}
     }
-    first(0) == b'0' && (2..=5).contains(&g.len()) && lens.iter().all(|&l| l >= 2)
+    one && first(0) == b'0' && (2..=5).contains(&g.len()) && lens.iter().all(|&l| l >= 2)
 }
 
 /// IBAN lengths by country (SWIFT IBAN registry).
@@ -405,15 +418,22 @@ pub(crate) fn iban_mod97(iban: &[u8]) -> bool {
     rem == 1
 }
 
-/// An IBAN at `s`: two upper-case letters, two check digits and the BBAN,
-/// either contiguous or printed in groups of four separated by one space;
-/// exact length for the country and a valid mod-97 check.
+/// An IBAN at `s`: two letters, two check digits and the BBAN, either
+/// contiguous or printed in groups of four separated by one space; exact
+/// length for the country and a valid mod-97 check. All its letters are
+/// upper case, or all lower case (`de89 3704 ...`, as typed into forms).
 pub(crate) fn iban(hay: &[u8], s: usize) -> Option<usize> {
     let cc = hay.get(s..s + 2)?;
-    if !cc.iter().all(u8::is_ascii_uppercase) {
+    let upper = cc.iter().all(u8::is_ascii_uppercase);
+    if !upper && !cc.iter().all(u8::is_ascii_lowercase) {
         return None;
     }
-    let want = iban_length(cc)?;
+    let want = iban_length(&[cc[0].to_ascii_uppercase(), cc[1].to_ascii_uppercase()])?;
+    let letter = if upper {
+        u8::is_ascii_uppercase
+    } else {
+        u8::is_ascii_lowercase
+    };
     let mut buf = [0u8; 34];
     let mut n = 0;
     let mut i = s;
@@ -424,13 +444,13 @@ pub(crate) fn iban(hay: &[u8], s: usize) -> Option<usize> {
             i += 1;
             continue;
         }
-        if !(c.is_ascii_digit() || c.is_ascii_uppercase()) {
+        if !(c.is_ascii_digit() || letter(&c)) {
             return None;
         }
         if (2..4).contains(&n) && !c.is_ascii_digit() {
             return None;
         }
-        buf[n] = c;
+        buf[n] = c.to_ascii_uppercase();
         n += 1;
         i += 1;
     }
@@ -496,7 +516,7 @@ mod tests {
             if d == 0 || n + d > 19 {
                 break;
             }
-            let grouped = ng > 0 || matches!(hay.get(i + d), Some(b' ' | b'-'));
+            let grouped = ng > 0 || matches!(hay.get(i + d), Some(b' ' | b'-' | b'.'));
             if grouped && !(3..=6).contains(&d) && !(ng == 0 && d >= 13) {
                 break;
             }
@@ -511,7 +531,7 @@ mod tests {
                 break;
             }
             match hay.get(i) {
-                Some(&b) if (b == b' ' || b == b'-') && (sep == 0 || sep == b) => {
+                Some(&b) if matches!(b, b' ' | b'-' | b'.') && (sep == 0 || sep == b) => {
                     if !hay.get(i + 1).is_some_and(u8::is_ascii_digit) {
                         break;
                     }
@@ -538,7 +558,7 @@ mod tests {
                     "4111 1111 1111 1111 110", "6221 2600 0000 0000 001", "4111 1111-1111 1111",
                     "4111", "1111", "110", "3782", "822463", "10005", "0000", "001",
                     // Separators and breakers.
-                    " ", " ", "-", "a", "@", "_", "12", "1234567",
+                    " ", " ", "-", ".", "a", "@", "_", "12", "1234567",
                 ]),
                 0..10,
             ),
@@ -574,6 +594,7 @@ mod tests {
             "4111111111111111",
             "4111 1111 1111 1111",
             "4111-1111-1111-1111",
+            "4111.1111.1111.1111",
             "5555555555554444",
             "2223003122003222",
             "378282246310005",
@@ -588,6 +609,7 @@ mod tests {
             "4111111111111112",
             "1234567812345670",
             "4111 1111-1111 1111",
+            "4111.1111 1111.1111",
             "41111111111111111111",
         ] {
             assert!(!whole(card, c), "{c}");
@@ -627,6 +649,12 @@ mod tests {
             "1-800-555-0199",
             "020 7946 0958",
             "0171 1234567",
+            "+49 30 1234-5678",
+            "+44 20 7946-0958",
+            "+33 1.23.45 67-89",
+            "415 555-2671",
+            "1 800 555-0199",
+            "(030) 1234-5678",
         ] {
             assert!(whole(phone, p), "{p}");
         }
@@ -637,6 +665,11 @@ mod tests {
             "4155552671",
             "123-456-7890",
             "415-555 2671",
+            "415 555.2671",
+            "1-800 555-0199",
+            "1 800-555-0199",
+            "020 7946-0958",
+            "05 2026-11-24",
             "1.2.3.4",
         ] {
             assert!(!whole(phone, p), "{p}");
@@ -661,5 +694,12 @@ mod tests {
         assert!(!whole(iban, "DE89370400440532013001"));
         assert!(!whole(iban, "DE8937040044053201300"));
         assert!(!whole(iban, "ZZ89370400440532013000"));
+        assert!(whole(iban, "de89370400440532013000"));
+        assert!(whole(iban, "de89 3704 0044 0532 0130 00"));
+        assert!(whole(iban, "gb82west12345698765432"));
+        // One case throughout.
+        assert!(!whole(iban, "De89370400440532013000"));
+        assert!(!whole(iban, "gb82WEST12345698765432"));
+        assert!(!whole(iban, "de89370400440532013001"));
     }
 }
