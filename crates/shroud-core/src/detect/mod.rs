@@ -690,8 +690,9 @@ impl Scanner {
             hay.get(t + d + 1).copied()
         };
         if (d >= 13 && !matches!(next, Some(b'0'..=b'9')))
-            || ((grouped || next == Some(b'.'))
-                && (3..=6).contains(&d)
+            // A dotted card's first group has four digits, as every
+            // issuer's layout does; IPv4 octets have at most three.
+            || ((grouped && (3..=6).contains(&d) || next == Some(b'.') && d == 4)
                 && matches!(second(), Some(b'0'..=b'9')))
         {
             best.consider(kinds, Kind::PaymentCard, t, numbers::card(hay, t));
