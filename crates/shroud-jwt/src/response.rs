@@ -14,8 +14,12 @@ use crate::verifier::ConfigError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RequestKind {
-    /// The request is gRPC (`content-type: application/grpc*`).
+    /// The request is gRPC (`content-type: application/grpc*`), gRPC-Web
+    /// included.
     pub grpc: bool,
+    /// The gRPC-Web content type to answer with (`application/grpc-web` or
+    /// `application/grpc-web-text`), for a gRPC-Web request.
+    web: Option<&'static str>,
 }
 
 impl RequestKind {
@@ -32,9 +36,43 @@ impl RequestKind {
     /// assert!(RequestKind::of(&h).grpc);
     /// ```
     pub fn of(headers: &HeaderMap) -> RequestKind {
-        RequestKind {
-            grpc: crate::extract::is_grpc(headers),
-        }
+        let grpc = crate::extract::is_grpc(headers);
+        let web = if grpc {
+            headers.get(CONTENT_TYPE).and_then(|v| {
+                let rest = v.as_bytes().get(16..)?;
+                let text = b"-web-text";
+                let bin = b"-web";
+                if rest.len() >= text.len() && rest[..text.len()].eq_ignore_ascii_case(text) {
+                    Some("application/grpc-web-text")
+                } else if rest.len() >= bin.len() && rest[..bin.len()].eq_ignore_ascii_case(bin) {
+                    Some("application/grpc-web")
+                } else {
+                    None
+                }
+            })
+        } else {
+            None
+        };
+        RequestKind { grpc, web }
+    }
+
+    /// The content type of a gRPC refusal for this request:
+    /// `application/grpc`, or the request's gRPC-Web flavour, so that a
+    /// browser client reads the status of a refusal sent before any
+    /// gRPC-Web translation layer.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use shroud_jwt::RequestKind;
+    ///
+    /// let mut h = HeaderMap::new();
+    /// h.insert("content-type", "application/grpc-web-text+proto".parse().unwrap());
+    /// assert_eq!(RequestKind::of(&h).grpc_content_type(), "application/grpc-web-text");
+    /// h.insert("content-type", "application/grpc".parse().unwrap());
+    /// assert_eq!(RequestKind::of(&h).grpc_content_type(), "application/grpc");
+    /// ```
+    pub fn grpc_content_type(&self) -> &'static str {
+        self.web.unwrap_or("application/grpc")
     }
 }
 
@@ -123,7 +161,10 @@ impl DefaultRejection {
 impl OnRejection for DefaultRejection {
     fn response(&self, rejection: &Rejection, kind: RequestKind) -> Response<Bytes> {
         if kind.grpc {
-            grpc_response(rejection)
+            let mut res = grpc_response(rejection);
+            res.headers_mut()
+                .insert(CONTENT_TYPE, HeaderValue::from_static(kind.grpc_content_type()));
+            res
         } else {
             http_response(&self.realm, rejection)
         }
@@ -285,6 +326,33 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(res.body()).unwrap();
         assert_eq!(v["status"], 401);
         assert!(!String::from_utf8_lossy(res.body()).contains("expired\""));
+    }
+
+    #[test]
+    fn grpc_web_refusals_answer_in_the_request_flavour() {
+        for (sent, want) in [
+            ("application/grpc", "application/grpc"),
+            ("application/grpc+proto", "application/grpc"),
+            ("application/grpc-web", "application/grpc-web"),
+            ("application/grpc-web+proto", "application/grpc-web"),
+            ("Application/GRPC-Web-Text", "application/grpc-web-text"),
+            ("application/grpc-web-text+proto", "application/grpc-web-text"),
+        ] {
+            let mut h = HeaderMap::new();
+            h.insert(CONTENT_TYPE, HeaderValue::from_static(sent));
+            let kind = RequestKind::of(&h);
+            assert!(kind.grpc, "{sent}");
+            let res = refusal(&DefaultRejection::default(), Rejection::Expired, kind);
+            assert_eq!(res.status(), 200, "{sent}");
+            assert_eq!(res.headers()[CONTENT_TYPE], want, "{sent}");
+            assert_eq!(res.headers()["grpc-status"], "16", "{sent}");
+        }
+        let res = refusal(
+            &DefaultRejection::default(),
+            Rejection::Expired,
+            RequestKind::of(&HeaderMap::new()),
+        );
+        assert_eq!(res.status(), 401);
     }
 
     #[test]
