@@ -188,10 +188,10 @@ struct Group {
 ///   forms starting with `0` with 10-11 digits in 2-5 groups of at least two
 ///   (`020 7946 0958`, `0171 1234567`, `01 23 45 67 89`).
 ///
-/// National forms use one separator character throughout, except for the
-/// one after `)` and the NANP's `415 555-2671`; international ones (after
-/// `+`) may mix them (`+49 30 1234-5678`). The longest run of whole groups
-/// that forms a valid number wins.
+/// One separator character throughout, except for the one right after a
+/// `)`; or spaces then dashes (`+49 30 1234-5678`, `415 555-2671`), where
+/// the dashed part is not a date. The longest run of whole groups that
+/// forms a valid number wins.
 pub(crate) fn phone(hay: &[u8], s: usize) -> Option<usize> {
     let intl = hay.get(s) == Some(&b'+');
     let mut groups = [Group::default(); 8];
@@ -263,7 +263,49 @@ pub(crate) fn phone(hay: &[u8], s: usize) -> Option<usize> {
 
 fn valid_intl(hay: &[u8], g: &[Group]) -> bool {
     let total: usize = g.iter().map(|g| g.len).sum();
-    (8..=15).contains(&total) && !g[0].paren && hay[g[0].start] != b'0'
+    (8..=15).contains(&total)
+        && !g[0].paren
+        && hay[g[0].start] != b'0'
+        && (one_separator(g) || spaces_then_dashes(hay, g))
+}
+
+/// Whether each run of groups keeps one separator; a `)` group ends a run
+/// (the separator right after it is free: `1 (415) 555-2671`).
+fn one_separator(g: &[Group]) -> bool {
+    let mut run = 0u8;
+    for x in &g[1..] {
+        match (x.sep, run) {
+            (0, _) => run = 0,
+            (s, 0) => run = s,
+            (s, r) if s == r => {}
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// `+49 30 1234-5678`, `415 555-2671`: groups joined by spaces, then by
+/// dashes, the dashed ones not spelling a date (`+8 2024-11-24`).
+fn spaces_then_dashes(hay: &[u8], g: &[Group]) -> bool {
+    let mut first_dash = None;
+    for (k, x) in g.iter().enumerate().skip(1) {
+        match x.sep {
+            0 => {}
+            b' ' if first_dash.is_none() => {}
+            b'-' => {
+                first_dash.get_or_insert(k);
+            }
+            _ => return false,
+        }
+    }
+    let Some(d) = first_dash else { return true };
+    let dashed = &g[d - 1..];
+    let date = dashed.len() == 3
+        && dashed[0].len == 4
+        && dashed[1].len == 2
+        && dashed[2].len == 2
+        && matches!(hay[dashed[0].start], b'1' | b'2');
+    !date
 }
 
 fn valid_national(hay: &[u8], g: &[Group]) -> bool {
@@ -278,20 +320,12 @@ fn valid_national(hay: &[u8], g: &[Group]) -> bool {
     let lens = &buf[..g.len()];
     let first = |k: usize| hay[g[k].start];
     let nanp = |a: usize| (b'2'..=b'9').contains(&first(a)) && (b'2'..=b'9').contains(&first(a + 1));
-    // One separator throughout (the free ones aside), or the NANP's
-    // `415 555-2671` / `1 800 555-0199`.
-    let mut seps = g.iter().map(|g| g.sep).filter(|&c| c != 0);
-    let one = seps.next().is_none_or(|c| seps.all(|d| d == c));
-    let us_mixed = |a: usize| {
-        g[a..].iter().skip(1).enumerate().all(|(k, g)| {
-            let last = a + k + 2 == lens.len();
-            g.sep == if last { b'-' } else { b' ' }
-        })
-    };
+    // One separator a run, or the NANP's `415 555-2671` / `1 800 555-0199`.
+    let one = one_separator(g);
     match lens {
-        [3, 3, 4] => return nanp(0) && (one || us_mixed(0)),
+        [3, 3, 4] => return nanp(0) && (one || spaces_then_dashes(hay, g)),
         [1, 3, 3, 4] => {
-            return first(0) == b'1' && !g[0].paren && nanp(1) && (one || (g[1].sep == b' ' && us_mixed(1)));
+            return first(0) == b'1' && !g[0].paren && nanp(1) && (one || spaces_then_dashes(hay, g));
         }
         _ => {}
     }
@@ -454,7 +488,13 @@ pub(crate) fn iban(hay: &[u8], s: usize) -> Option<usize> {
         n += 1;
         i += 1;
     }
-    (word_end(hay, i) && iban_mod97(&buf[..want])).then_some(i)
+    // A lower-case candidate whose letters are all hex digits is as likely a
+    // hex id (a span id `be30fea83537c7fe` has Belgium's length).
+    let hex_only = !upper && {
+        let mut letters = buf[4..want].iter().filter(|c| c.is_ascii_uppercase()).peekable();
+        letters.peek().is_some() && letters.all(|c| (b'A'..=b'F').contains(c))
+    };
+    (!hex_only && word_end(hay, i) && iban_mod97(&buf[..want])).then_some(i)
 }
 
 #[cfg(test)]
@@ -651,9 +691,12 @@ mod tests {
             "0171 1234567",
             "+49 30 1234-5678",
             "+44 20 7946-0958",
-            "+33 1.23.45 67-89",
+            "+49 30 12345-67",
             "415 555-2671",
             "1 800 555-0199",
+            "1 800-555-0199",
+            "1 (415) 555-2671",
+            "01 (23) 45-67-89",
             "(030) 1234-5678",
         ] {
             assert!(whole(phone, p), "{p}");
@@ -667,9 +710,13 @@ mod tests {
             "415-555 2671",
             "415 555.2671",
             "1-800 555-0199",
-            "1 800-555-0199",
             "020 7946-0958",
             "05 2026-11-24",
+            "+1.25 3.50 4.75",
+            "+8 2024-11-24",
+            "+1 2024-11-24 10",
+            "+33 1.23.45 67-89",
+            "+49-30 1234 5678",
             "1.2.3.4",
         ] {
             assert!(!whole(phone, p), "{p}");
@@ -701,5 +748,10 @@ mod tests {
         assert!(!whole(iban, "De89370400440532013000"));
         assert!(!whole(iban, "gb82WEST12345698765432"));
         assert!(!whole(iban, "de89370400440532013001"));
+        // Hex ids of an IBAN's length that pass mod-97.
+        for hex in ["be30fea83537c7fe", "ad29798fc33befc6a48a61c8"] {
+            assert!(iban_mod97(hex.to_ascii_uppercase().as_bytes()), "{hex}");
+            assert!(!whole(iban, hex), "{hex}");
+        }
     }
 }

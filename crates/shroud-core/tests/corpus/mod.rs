@@ -328,7 +328,7 @@ pub fn variant(kind: Kind, r: &mut Gen) -> Option<String> {
             0 => format!("+49 30 {}-{}", digits(r, 4), digits(r, 4)),
             1 => format!("+44 20 {}-{}", digits(r, 4), digits(r, 4)),
             2 => format!(
-                "+33 {}.{} {}-{} {}",
+                "+33 {} {} {}-{}-{}",
                 r.random_range(1..10),
                 digits(r, 2),
                 digits(r, 2),
