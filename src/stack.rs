@@ -34,7 +34,8 @@ pub type TraceLayer = shroud_trace::PiiSafeTraceLayer<SharedClassifier<ServerErr
 ///
 /// Outermost first: **trace** (sees the request first and the final status,
 /// including refusals) → **JWT** (verifies the token; 401, or gRPC
-/// `UNAUTHENTICATED`) → **authorization rules** (403 / `PERMISSION_DENIED`;
+/// `UNAUTHENTICATED`; 503 / `UNAVAILABLE` while no issuer's keys can be
+/// loaded) → **authorization rules** (403 / `PERMISSION_DENIED`;
 /// reads the raw verified claims) → **anonymize** (the handler sees
 /// `AnonymizedClaims` and a `CallerId`, also recorded in the request span) →
 /// **redact** (sees the handler's response first) → your service.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use http::StatusCode;
 
-/// Why a request was refused: the typed reason behind a 401, 400 or 403.
+/// Why a request was refused: the typed reason behind a 401, 400, 403 or
+/// (keys unavailable for every issuer) 503.
 ///
 /// It goes into the response extensions and into a tracing event (as
 /// [`code`](Rejection::code)); the client sees only the RFC 6750 error code,
@@ -36,11 +37,17 @@ pub enum Rejection {
     CriticalHeader,
     /// No configured key matches the token's `kid` and `alg`.
     UnknownKey,
-    /// The issuer's keys could not be loaded (JWKS unreachable with nothing
-    /// cached, or too stale to trust). The fault is the server's, not the
-    /// token's: HTTP 503 with `Retry-After`, gRPC `UNAVAILABLE`, so that
-    /// clients retry instead of asking their user to sign in again.
+    /// No trusted issuer's keys can be loaded (every JWKS unreachable with
+    /// nothing cached, or too stale to trust): no token can pass. The fault
+    /// is the server's, not the token's: HTTP 503 with `Retry-After`, gRPC
+    /// `UNAVAILABLE`, so that clients retry instead of asking their user to
+    /// sign in again.
     KeysUnavailable,
+    /// The keys of the issuer the token names cannot be loaded, while other
+    /// issuers' can: a 401 like any token that cannot be verified, since
+    /// the issuer is named by the unverified token itself (an attacker
+    /// naming it must not be able to make the service answer 5xx).
+    IssuerKeysUnavailable,
     /// The signature does not verify.
     BadSignature,
     /// `exp` is in the past (beyond the leeway).
@@ -110,6 +117,7 @@ impl Rejection {
             Rejection::CriticalHeader => "critical_header",
             Rejection::UnknownKey => "unknown_key",
             Rejection::KeysUnavailable => "keys_unavailable",
+            Rejection::IssuerKeysUnavailable => "issuer_keys_unavailable",
             Rejection::BadSignature => "bad_signature",
             Rejection::Expired => "expired",
             Rejection::NotYetValid => "not_yet_valid",
@@ -184,6 +192,7 @@ impl fmt::Display for Rejection {
             Rejection::CriticalHeader => "unsupported critical header",
             Rejection::UnknownKey => "no key for the token",
             Rejection::KeysUnavailable => "verification keys unavailable",
+            Rejection::IssuerKeysUnavailable => "the issuer's verification keys are unavailable",
             Rejection::BadSignature => "invalid signature",
             Rejection::Expired => "token expired",
             Rejection::NotYetValid => "token not yet valid",
@@ -222,6 +231,11 @@ mod tests {
         );
         assert_eq!(Rejection::KeysUnavailable.grpc_status(), 14);
         assert!(!Rejection::UnknownKey.is_unavailable());
+        assert_eq!(
+            Rejection::IssuerKeysUnavailable.status(),
+            StatusCode::UNAUTHORIZED
+        );
+        assert_eq!(Rejection::IssuerKeysUnavailable.grpc_status(), 16);
         assert_eq!(Rejection::Expired.code(), "expired");
     }
 }

@@ -119,8 +119,10 @@ where
 
 /// The default responses: for HTTP a 401/400/403 with
 /// `WWW-Authenticate: Bearer realm="..."[, error="..."][, scope="..."]` and an
-/// `application/problem+json` body; for gRPC a trailers-only HTTP 200 with
-/// `grpc-status` 16 or 7.
+/// `application/problem+json` body, or a 503 with `Retry-After` when no
+/// issuer's keys can be loaded; for gRPC a trailers-only HTTP 200 with
+/// `grpc-status` 16, 7 or 14, in the request's gRPC or gRPC-Web content
+/// type.
 #[derive(Debug, Clone)]
 pub struct DefaultRejection {
     realm: Arc<str>,
@@ -173,7 +175,9 @@ impl OnRejection for DefaultRejection {
 
 /// The RFC 6750 challenge for `rejection` (without the realm check:
 /// `realm` must already be a valid quoted-string body). A scope list that
-/// is not valid inside a quoted string is left out of the challenge.
+/// is not valid inside a quoted string is left out of the challenge. A
+/// 503 ([`Rejection::is_unavailable`]) carries no challenge: the token may
+/// be fine.
 pub fn challenge(realm: &str, rejection: &Rejection) -> String {
     let mut v = format!("Bearer realm=\"{realm}\"");
     if let Some(code) = rejection.bearer_error().as_str() {
@@ -250,7 +254,9 @@ pub fn http_response(realm: &str, rejection: &Rejection) -> Response<Bytes> {
 
 /// The default gRPC response, as tonic's `Status::into_http` writes it:
 /// HTTP 200, `content-type: application/grpc`, `grpc-status` and
-/// `grpc-message` in the headers and no body (trailers-only).
+/// `grpc-message` in the headers and no body (trailers-only). For a
+/// gRPC-Web request, set the content type to
+/// [`RequestKind::grpc_content_type`] (as [`DefaultRejection`] does).
 pub fn grpc_response(rejection: &Rejection) -> Response<Bytes> {
     let mut res = Response::new(Bytes::new());
     *res.status_mut() = StatusCode::OK;

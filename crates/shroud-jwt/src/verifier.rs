@@ -577,7 +577,20 @@ impl Verifier {
             Some(keys) => keys,
             // Nothing loaded yet (or too stale to serve): wait for a fetch once.
             None if remote && !refreshed => return Err(Failed::Refresh(issuer)),
-            None => return Err(Rejection::KeysUnavailable.into()),
+            // With every issuer's keys gone, no token can pass: an outage,
+            // answered 503. With one issuer's keys gone among others, the
+            // answer stays a 401: the issuer is named by the unverified
+            // token, and an attacker must not turn requests into 5xx (which
+            // trip load balancers and alerts) by naming that issuer.
+            None => {
+                let outage = inner.issuers.iter().all(|e| e.keys.live_generation().is_none());
+                return Err(if outage {
+                    Rejection::KeysUnavailable
+                } else {
+                    Rejection::IssuerKeysUnavailable
+                }
+                .into());
+            }
         };
 
         let kid = header.kid.as_deref();

@@ -260,6 +260,29 @@ async fn no_keys_is_a_503_with_retry_after_not_a_challenge() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_issuer_without_keys_among_others_is_a_401_not_a_503() {
+    let (server, jwks_addr) = jwks_server(60).await;
+    server.fail();
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(remote(jwks_addr)))
+        .issuer(TrustedIssuer::new("https://static.example").key(ed().key("S")))
+        .build()
+        .unwrap();
+    // A token naming the issuer whose JWKS is down, signed by nobody it
+    // trusts: the caller cannot make this a 5xx.
+    let err = verifier
+        .verify_async(&ec().token("E", &claims()))
+        .await
+        .unwrap_err();
+    assert_eq!(err, Rejection::IssuerKeysUnavailable);
+    assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(err.grpc_status(), 16);
+    // The other issuer's tokens still pass.
+    let other = json!({"iss": "https://static.example", "sub": "s", "exp": now() + 60});
+    assert!(verifier.verify_async(&ed().token("S", &other)).await.is_ok());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_in_a_remote_jwks_are_never_trusted() {
     let (server, jwks_addr) = jwks_server(60).await;
     server.set(&[hs().jwk("H")]);
