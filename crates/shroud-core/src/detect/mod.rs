@@ -498,6 +498,7 @@ impl Scanner {
         let class: &[u8; 256] = &inner.short.class;
         let mut pos = 0usize;
         let mut floor = 0usize;
+        let mut run_end = 0usize;
         while pos < hay.len() {
             let Some(i) = inner.short.next_stop(hay, pos) else {
                 return;
@@ -513,7 +514,7 @@ impl Scanner {
             } else if c & TRIGGER != 0 {
                 // A failed attempt may skip a run (`1:eyJ...`, `443:Bearer`)
                 // in which a credential starts: not past its keyword.
-                self.at_trigger(hay, i, floor).map_err(|skip| {
+                self.at_trigger(hay, i, floor, &mut run_end).map_err(|skip| {
                     (i + 1..skip.min(hay.len()))
                         .find(|&j| {
                             class[usize::from(hay[j])] & KEYWORD_START != 0
@@ -549,6 +550,8 @@ impl Scanner {
         let mut kw_done = inner.keywords.is_none();
         let mut dg_at: Option<usize> = None;
         let mut dg_done = !inner.digits;
+        // The end of the last alphanumeric run measured by `at_trigger`.
+        let mut run_end = 0usize;
         while pos < hay.len() {
             if !kw_done && kw_at.is_none_or(|(s, _, _)| s < pos) {
                 kw_at = if hay.len() - pos < SHORT_HAYSTACK {
@@ -582,7 +585,8 @@ impl Scanner {
                 self.at_keyword(hay, s, e, p)
             } else {
                 // A failed attempt does not skip past the next keyword.
-                self.at_trigger(hay, d, floor).map_err(|skip| skip.min(k))
+                self.at_trigger(hay, d, floor, &mut run_end)
+                    .map_err(|skip| skip.min(k))
             };
             match found {
                 Ok(f) => {
@@ -614,7 +618,13 @@ impl Scanner {
     ///
     /// The bytes right after the leading digits decide which detectors can
     /// start here at all, so most numbers that are not PII cost one look.
-    fn at_trigger(&self, hay: &[u8], t: usize, floor: usize) -> Result<Finding, usize> {
+    ///
+    /// `run_end` is where the last alphanumeric run measured here ended; a
+    /// later trigger inside that run reuses it, so that a long run
+    /// interrupted by keyword starts (`x` then `eyJ1` repeated, where each
+    /// failed keyword limits the skip) is measured once, not once a
+    /// trigger. Triggers only move forward within one scan.
+    fn at_trigger(&self, hay: &[u8], t: usize, floor: usize, run_end: &mut usize) -> Result<Finding, usize> {
         let kinds = self.inner.kinds;
         let b = hay[t];
         if b == b'@' {
@@ -636,7 +646,24 @@ impl Scanner {
         }
         // Where to look next when nothing is found here: past this word (and
         // past any longer run an IPv6 attempt rules out).
-        let word_end = || (t + bytes::run(hay, t, ALNUM, usize::MAX)).max(t + 1);
+        let known = *run_end;
+        #[cfg(test)]
+        let known = if tests::NO_SHORTCUTS.with(std::cell::Cell::get) {
+            0
+        } else {
+            known
+        };
+        let mut word_end = || {
+            // Every byte from the trigger that measured `known` up to it is
+            // alphanumeric, so is every byte from `t`.
+            let e = if t < known && is(hay[t], ALNUM) {
+                known
+            } else {
+                t + bytes::run(hay, t, ALNUM, usize::MAX)
+            };
+            *run_end = e;
+            e.max(t + 1)
+        };
         if t - ws >= 5 || !word_start(hay, ws) {
             return Err(word_end());
         }
@@ -960,7 +987,8 @@ mod tests {
 
     thread_local! {
         /// Turns off the parses `at_trigger` skips (`Best::covers_phone_at`,
-        /// the second-group check), for the test that compares.
+        /// the second-group check, the remembered run end), for the tests that
+        /// compare.
         pub(super) static NO_SHORTCUTS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     }
 
@@ -1174,6 +1202,28 @@ mod tests {
             };
             let (short, long) = both_paths(&scanner, &hay);
             proptest::prop_assert_eq!(short, long);
+        }
+
+        /// The remembered end of an alphanumeric run changes no finding, in
+        /// runs broken up by keyword starts and triggers, on both paths.
+        #[test]
+        fn remembered_run_ends_change_nothing(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "x", "eyJ1", "eyJ", "eyJhbGciOiJIUzI1NiJ9", ".", "1", "12", ":", "fe80", "::1",
+                    "ghp_", "sk-", "AKIA", "4111", " ", "@", "a@b.co", "Bearer ", "DE89",
+                    "370400440532013000", "_", "-", "+1 415 555 2671",
+                ]),
+                0..80,
+            ),
+        ) {
+            let hay = parts.concat().into_bytes();
+            let s = Scanner::new();
+            let fast = s.scan(&hay);
+            NO_SHORTCUTS.with(|c| c.set(true));
+            let full = s.scan(&hay);
+            NO_SHORTCUTS.with(|c| c.set(false));
+            proptest::prop_assert_eq!(fast, full);
         }
     }
 
