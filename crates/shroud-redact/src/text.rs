@@ -19,7 +19,9 @@ use crate::summary::{Counters, RedactionSummary};
 /// at a word boundary, as the detectors expect. New input is scanned once at
 /// least a window's worth has gathered, so small frames do not rescan the
 /// window each time: the cost is at most twice a single scan, and memory is
-/// the frame plus two windows. Findings longer than the window (a very long
+/// the frame plus two windows. While a finding runs on past the cut (a
+/// token that does not end), the next scan waits until what is held back
+/// has doubled, so that even then the scanning stays linear. Findings longer than the window (a very long
 /// PEM block or token) are only found when they arrive within one window's
 /// reach; raise the window for such bodies. A finding that keeps growing
 /// past [`Limits::max_pending`](crate::Limits::max_pending) (or two windows,
@@ -39,7 +41,15 @@ use crate::summary::{Counters, RedactionSummary};
 pub struct TextRedactor {
     policy: Policy,
     carry: Vec<u8>,
+    /// What the last scan held back. Past two windows (a finding ran past
+    /// the cut), the next scan waits until the carry has doubled from it
+    /// (or passes the cap), so a finding that pins the carry costs a linear
+    /// amount of scanning, not a rescan per frame.
+    held: usize,
     counters: Counters,
+    /// Bytes scanned so far, for the test of the above.
+    #[cfg(test)]
+    scanned: usize,
 }
 
 /// Shows how much is held back, never the bytes (not yet scanned).
@@ -57,7 +67,10 @@ impl TextRedactor {
         TextRedactor {
             policy,
             carry: Vec::new(),
+            held: 0,
             counters: Counters::default(),
+            #[cfg(test)]
+            scanned: 0,
         }
     }
 
@@ -81,8 +94,12 @@ impl TextRedactor {
             return Ok(());
         };
         let w = inner.limits.text_window;
+        let max = inner.limits.max_pending.max(2 * w);
         self.carry.extend_from_slice(input);
-        if self.carry.len() < 2 * w {
+        let len = self.carry.len();
+        // Two windows, or twice what a finding running past the cut kept.
+        let next = if self.held > 2 * w { 2 * self.held } else { 2 * w };
+        if len < next.min(max + 1) {
             return Ok(());
         }
         let buf = &self.carry;
@@ -93,6 +110,10 @@ impl TextRedactor {
             None => cut0,
         };
         let mut findings = Vec::new();
+        #[cfg(test)]
+        {
+            self.scanned += buf.len();
+        }
         crate::scan::for_each(red.scanner(), buf, |f| {
             if f.range.start < cut {
                 if f.range.end > cut {
@@ -105,11 +126,11 @@ impl TextRedactor {
         findings.retain(|f| f.range.end <= cut);
         write_redacted(red, &buf[..cut], &findings, out, &mut self.counters);
         self.carry.drain(..cut);
+        self.held = self.carry.len();
         self.counters.bytes_out += (out.len() - before) as u64;
         // What is held back is two windows at most, unless a finding runs
         // past the cut (a token that does not end): refused past the cap,
         // as it can neither be sent whole nor redacted in part.
-        let max = inner.limits.max_pending.max(2 * w);
         if self.carry.len() > max {
             return Err(RedactError::TokenTooLong { max });
         }
@@ -219,6 +240,43 @@ mod tests {
             r.feed(b"nothing personal here at all ", &mut out).unwrap();
         }
         assert!(out.len() >= 4096 * 29 - 2 * (8 << 10) - 29, "{}", out.len());
+    }
+
+    #[test]
+    fn a_finding_held_past_the_cut_is_not_rescanned_per_frame() {
+        let cap = 256 << 10;
+        let p = Policy::builder()
+            .limits(crate::Limits {
+                max_pending: cap,
+                ..crate::Limits::default()
+            })
+            .build()
+            .unwrap();
+        let mut r = TextRedactor::new(p);
+        let mut out = Vec::new();
+        r.feed(b"auth: Bearer ", &mut out).unwrap();
+        let mut fed = 0;
+        while r.feed(&[b'A'; 64], &mut out).is_ok() {
+            fed += 64;
+        }
+        assert!(fed >= cap - 64, "{fed}");
+        // Scanned a small multiple of what arrived, not the held bytes once
+        // a frame (about 512 MiB here).
+        assert!(r.scanned <= 4 * cap, "{} bytes scanned", r.scanned);
+        // The token ends: what follows streams again.
+        let mut r = TextRedactor::new(Policy::default());
+        let mut out = Vec::new();
+        r.feed(b"auth: Bearer ", &mut out).unwrap();
+        for _ in 0..1024 {
+            r.feed(&[b'A'; 64], &mut out).unwrap();
+        }
+        for _ in 0..4096 {
+            r.feed(b" words and more words", &mut out).unwrap();
+        }
+        r.finish(&mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.starts_with("auth: [REDACTED:bearer] words"), "{}", &s[..40]);
+        assert!(!s.contains("AAAAAAAA"));
     }
 
     #[test]
