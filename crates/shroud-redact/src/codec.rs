@@ -8,9 +8,58 @@ use crate::error::RedactError;
 
 /// Input is handed to a decoder in slices this long, and its output drained
 /// (redacted, re-encoded and queued) after each, so one compressed frame
-/// cannot inflate into an unbounded buffer: at most about a thousand times
-/// this (the deflate limit) is held at once.
+/// cannot inflate into an unbounded buffer.
 pub(crate) const DECODE_SLICE: usize = 1024;
+
+/// The most one slice may inflate to: 4096 times [`DECODE_SLICE`]. Deflate
+/// stops near 1032:1, but zstd and brotli encode long runs in a few bytes
+/// (a zstd RLE block is 4 bytes for 128 KiB), so a 1 KiB slice could
+/// otherwise become tens of MiB held at once. A body that inflates further
+/// is refused ([`RedactError::Inflated`]): no text or JSON response is
+/// that repetitive.
+pub(crate) const MAX_INFLATED_SLICE: usize = 4 << 20;
+
+/// The largest zstd window a body may ask the decoder for, as a power of
+/// two (8 MiB, the zstd format's recommended decoder minimum); a frame
+/// header asking for more is refused instead of allocating up to 2 GiB.
+#[cfg(feature = "compression")]
+const ZSTD_WINDOW_LOG_MAX: u32 = 23;
+
+/// A decoder's output buffer that refuses to grow past
+/// [`MAX_INFLATED_SLICE`]: the decoder's write fails, and so does the body.
+#[cfg(feature = "compression")]
+#[derive(Default)]
+struct Capped(Vec<u8>);
+
+#[cfg(feature = "compression")]
+impl Write for Capped {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if self.0.len() + data.len() > MAX_INFLATED_SLICE {
+            return Err(std::io::Error::other(Inflated));
+        }
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The error [`Capped`] fails with.
+#[cfg(feature = "compression")]
+#[derive(Debug)]
+struct Inflated;
+
+#[cfg(feature = "compression")]
+impl std::fmt::Display for Inflated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("inflated past the cap")
+    }
+}
+
+#[cfg(feature = "compression")]
+impl std::error::Error for Inflated {}
 
 /// A content coding this build can decode and re-encode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,10 +100,10 @@ impl Coding {
 
 #[cfg(feature = "compression")]
 enum Dec {
-    Gzip(flate2::write::GzDecoder<Vec<u8>>),
-    Deflate(flate2::write::ZlibDecoder<Vec<u8>>),
-    Brotli(Box<brotli::DecompressorWriter<Vec<u8>>>),
-    Zstd(zstd::stream::write::Decoder<'static, Vec<u8>>),
+    Gzip(flate2::write::GzDecoder<Capped>),
+    Deflate(flate2::write::ZlibDecoder<Capped>),
+    Brotli(Box<brotli::DecompressorWriter<Capped>>),
+    Zstd(zstd::stream::write::Decoder<'static, Capped>),
 }
 
 #[cfg(feature = "compression")]
@@ -89,19 +138,24 @@ impl Codec {
         let level = flate2::Compression::fast();
         let (dec, enc) = match coding {
             Coding::Gzip => (
-                Dec::Gzip(flate2::write::GzDecoder::new(Vec::new())),
+                Dec::Gzip(flate2::write::GzDecoder::new(Capped::default())),
                 Enc::Gzip(flate2::write::GzEncoder::new(Vec::new(), level)),
             ),
             Coding::Deflate => (
-                Dec::Deflate(flate2::write::ZlibDecoder::new(Vec::new())),
+                Dec::Deflate(flate2::write::ZlibDecoder::new(Capped::default())),
                 Enc::Deflate(flate2::write::ZlibEncoder::new(Vec::new(), level)),
             ),
             Coding::Brotli => (
-                Dec::Brotli(Box::new(brotli::DecompressorWriter::new(Vec::new(), 4096))),
+                Dec::Brotli(Box::new(brotli::DecompressorWriter::new(Capped::default(), 4096))),
                 Enc::Brotli(Box::new(brotli::CompressorWriter::new(Vec::new(), 4096, 4, 22))),
             ),
             Coding::Zstd => (
-                Dec::Zstd(zstd::stream::write::Decoder::new(Vec::new()).map_err(|_| err.clone())?),
+                Dec::Zstd({
+                    let mut d =
+                        zstd::stream::write::Decoder::new(Capped::default()).map_err(|_| err.clone())?;
+                    d.window_log_max(ZSTD_WINDOW_LOG_MAX).map_err(|_| err.clone())?;
+                    d
+                }),
                 Enc::Zstd(zstd::stream::write::Encoder::new(Vec::new(), 3).map_err(|_| err)?),
             ),
         };
@@ -120,10 +174,22 @@ impl Codec {
 
     fn dec_out(&mut self) -> &mut Vec<u8> {
         match &mut self.dec {
-            Dec::Gzip(d) => d.get_mut(),
-            Dec::Deflate(d) => d.get_mut(),
-            Dec::Brotli(d) => d.get_mut(),
-            Dec::Zstd(d) => d.get_mut(),
+            Dec::Gzip(d) => &mut d.get_mut().0,
+            Dec::Deflate(d) => &mut d.get_mut().0,
+            Dec::Brotli(d) => &mut d.get_mut().0,
+            Dec::Zstd(d) => &mut d.get_mut().0,
+        }
+    }
+
+    /// The error for a failed decoder call: [`RedactError::Inflated`] when
+    /// the output cap stopped it.
+    fn dec_err(&self, e: &std::io::Error) -> RedactError {
+        if e.get_ref().is_some_and(|inner| inner.is::<Inflated>()) {
+            RedactError::Inflated {
+                max: MAX_INFLATED_SLICE,
+            }
+        } else {
+            self.err()
         }
     }
 
@@ -140,7 +206,7 @@ impl Codec {
                 Dec::Brotli(d) => d.write_all(piece).and_then(|()| d.flush()),
                 Dec::Zstd(d) => d.write_all(piece).and_then(|()| d.flush()),
             };
-            r.map_err(|_| self.err())?;
+            r.map_err(|e| self.dec_err(&e))?;
             let out = std::mem::take(self.dec_out());
             if !out.is_empty() {
                 sink(&out)?;
@@ -157,14 +223,13 @@ impl Codec {
         &mut self,
         sink: &mut dyn FnMut(&[u8]) -> Result<(), RedactError>,
     ) -> Result<(), RedactError> {
-        let err = self.err();
         let r = match &mut self.dec {
             Dec::Gzip(d) => d.try_finish(),
             Dec::Deflate(d) => d.try_finish(),
             Dec::Brotli(d) => d.close(),
             Dec::Zstd(d) => d.flush(),
         };
-        r.map_err(|_| err)?;
+        r.map_err(|e| self.dec_err(&e))?;
         let out = std::mem::take(self.dec_out());
         if !out.is_empty() {
             sink(&out)?;
@@ -295,5 +360,79 @@ mod tests {
         assert_eq!(Coding::parse(b"compress"), None);
         assert_eq!(Coding::parse(b"gzip, br"), None);
         assert_eq!(Coding::parse(b" GZIP "), Some(Coding::Gzip));
+    }
+
+    /// Decodes `compressed` a frame at a time; the largest piece handed to
+    /// the sink and the result.
+    fn decode_all(coding: Coding, compressed: &[u8]) -> (usize, Result<(), RedactError>) {
+        let mut dec = Codec::new(coding).unwrap();
+        let mut largest = 0;
+        let mut sink = |p: &[u8]| {
+            largest = largest.max(p.len());
+            Ok(())
+        };
+        let r = dec
+            .decode(compressed, &mut sink)
+            .and_then(|()| dec.finish_decode(&mut sink));
+        (largest, r)
+    }
+
+    #[test]
+    fn a_compression_bomb_is_refused_before_it_is_held() {
+        // 64 MiB of zeros: zstd writes it in a few KiB (RLE blocks), so one
+        // 1 KiB slice would inflate to tens of MiB.
+        let zeros = vec![0u8; 64 << 20];
+        let bomb = zstd::stream::encode_all(&zeros[..], 19).unwrap();
+        assert!(bomb.len() < 64 << 10, "{}", bomb.len());
+        let (largest, r) = decode_all(Coding::Zstd, &bomb);
+        assert_eq!(
+            r,
+            Err(RedactError::Inflated {
+                max: MAX_INFLATED_SLICE
+            })
+        );
+        assert!(largest <= MAX_INFLATED_SLICE, "{largest}");
+        // Brotli likewise.
+        let mut br = Vec::new();
+        {
+            let mut w = brotli::CompressorWriter::new(&mut br, 4096, 9, 22);
+            w.write_all(&zeros).unwrap();
+        }
+        let (largest, r) = decode_all(Coding::Brotli, &br);
+        assert!(r.is_err(), "brotli bomb of {} bytes passed", br.len());
+        assert!(largest <= MAX_INFLATED_SLICE, "{largest}");
+        // Ordinary compressible JSON passes, and gzip's 1032:1 stays under
+        // the cap.
+        let json = b"{\"id\":1,\"note\":\"ok\"},".repeat(100_000);
+        let mut enc = Codec::new(Coding::Zstd).unwrap();
+        let mut z = enc.encode(&json);
+        z.extend(enc.finish_encode());
+        assert_eq!(decode_all(Coding::Zstd, &z).1, Ok(()));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&zeros[..16 << 20]).unwrap();
+        assert_eq!(decode_all(Coding::Gzip, &gz.finish().unwrap()).1, Ok(()));
+    }
+
+    #[test]
+    fn a_zstd_window_past_8_mib_is_refused() {
+        // Text that does not compress to a bomb: letters from a generator.
+        let mut x = 0x2545_f491_4f6c_dd1d_u64;
+        let text: Vec<u8> = (0..1 << 20)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                b"abcdefgh ,{}\"012"[(x % 16) as usize]
+            })
+            .collect();
+        let mut enc = zstd::stream::write::Encoder::new(Vec::new(), 3).unwrap();
+        enc.window_log(27).unwrap();
+        enc.write_all(&text).unwrap();
+        let wide = enc.finish().unwrap();
+        let (_, r) = decode_all(Coding::Zstd, &wide);
+        assert_eq!(r, Err(RedactError::Decode { encoding: "zstd" }));
+        // The same text with the default window decodes.
+        let narrow = zstd::stream::encode_all(&text[..], 3).unwrap();
+        assert_eq!(decode_all(Coding::Zstd, &narrow).1, Ok(()));
     }
 }

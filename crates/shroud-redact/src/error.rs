@@ -24,6 +24,13 @@ pub enum RedactError {
         /// The cap.
         max: usize,
     },
+    /// One slice of the compressed body inflated past the cap (a
+    /// compression bomb: no text or JSON response is that repetitive).
+    #[error("the compressed body inflated past {max} bytes a slice")]
+    Inflated {
+        /// The cap, in decoded bytes per compressed KiB.
+        max: usize,
+    },
     /// The body ended in the middle of a value.
     #[error("the body ended inside a value")]
     Truncated,
