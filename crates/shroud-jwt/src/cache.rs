@@ -25,8 +25,18 @@ pub(crate) struct Entry {
 }
 
 pub(crate) struct TokenCache {
-    shards: Box<[Mutex<HashMap<u128, Entry>>]>,
+    shards: Box<[Mutex<Shard>]>,
     per_shard: usize,
+}
+
+#[derive(Default)]
+struct Shard {
+    map: HashMap<u128, Entry>,
+    /// When expired entries were last swept out (Unix seconds): a full
+    /// shard is swept at most once a second, so that inserts into a shard
+    /// full of live entries (a caller minting fresh JWEs around one JWS)
+    /// cost a constant, not a pass over the shard each.
+    swept: i64,
 }
 
 pub(crate) fn token_hash(token: &[u8]) -> u128 {
@@ -40,12 +50,17 @@ impl TokenCache {
     pub(crate) fn new(capacity: usize) -> TokenCache {
         let per_shard = capacity.div_ceil(SHARDS).max(1);
         let shards = (0..SHARDS)
-            .map(|_| Mutex::new(HashMap::with_capacity(per_shard.min(1024))))
+            .map(|_| {
+                Mutex::new(Shard {
+                    map: HashMap::with_capacity(per_shard.min(1024)),
+                    swept: i64::MIN,
+                })
+            })
             .collect();
         TokenCache { shards, per_shard }
     }
 
-    fn shard(&self, key: u128) -> &Mutex<HashMap<u128, Entry>> {
+    fn shard(&self, key: u128) -> &Mutex<Shard> {
         &self.shards[(key as usize) % SHARDS]
     }
 
@@ -57,12 +72,12 @@ impl TokenCache {
         generation: impl Fn(usize) -> Option<u64>,
     ) -> Option<(Claims, TokenInfo)> {
         let mut shard = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
-        match shard.get(&key) {
+        match shard.map.get(&key) {
             Some(e) if e.until > now && generation(e.issuer) == Some(e.generation) => {
                 Some((e.claims.clone(), e.info.clone()))
             }
             Some(_) => {
-                shard.remove(&key);
+                shard.map.remove(&key);
                 None
             }
             None => None,
@@ -70,31 +85,41 @@ impl TokenCache {
     }
 
     pub(crate) fn insert(&self, key: u128, entry: Entry, now: i64) {
-        let mut shard = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
-        if shard.len() >= self.per_shard && !shard.contains_key(&key) {
-            shard.retain(|_, e| e.until > now);
-            if shard.len() >= self.per_shard {
+        let mut guard = self.shard(key).lock().unwrap_or_else(|p| p.into_inner());
+        let shard = &mut *guard;
+        if shard.map.len() >= self.per_shard && !shard.map.contains_key(&key) {
+            if now > shard.swept {
+                shard.map.retain(|_, e| e.until > now);
+                shard.swept = now;
+            }
+            if shard.map.len() >= self.per_shard {
                 // Still full of live entries: drop one (the map's iteration
                 // order is randomized per process, so this is a random victim).
-                if let Some(victim) = shard.keys().next().copied() {
-                    shard.remove(&victim);
+                if let Some(victim) = shard.map.keys().next().copied() {
+                    shard.map.remove(&victim);
                 }
             }
         }
-        shard.insert(key, entry);
+        shard.map.insert(key, entry);
+    }
+
+    /// When the key's shard was last swept, for the tests.
+    #[cfg(test)]
+    fn swept_at(&self, key: u128) -> i64 {
+        self.shard(key).lock().unwrap_or_else(|p| p.into_inner()).swept
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).len())
+            .map(|s| s.lock().unwrap_or_else(|p| p.into_inner()).map.len())
             .sum()
     }
 
     pub(crate) fn clear(&self) {
         for s in self.shards.iter() {
-            s.lock().unwrap_or_else(|p| p.into_inner()).clear();
+            s.lock().unwrap_or_else(|p| p.into_inner()).map.clear();
         }
     }
 }
@@ -129,5 +154,35 @@ mod tests {
         assert!(c.len() <= 32, "{}", c.len());
         c.clear();
         assert_eq!(c.len(), 0);
+    }
+
+    #[test]
+    fn a_full_shard_is_swept_once_a_second() {
+        // One entry a shard.
+        let c = TokenCache::new(SHARDS);
+        let keys: Vec<u128> = (0..64u32).map(|i| token_hash(&i.to_le_bytes())).collect();
+        let same_shard: Vec<u128> = keys
+            .iter()
+            .copied()
+            .filter(|k| (*k as usize) % SHARDS == (keys[0] as usize) % SHARDS)
+            .take(3)
+            .collect();
+        assert_eq!(same_shard.len(), 3);
+        let [a, b, d] = [same_shard[0], same_shard[1], same_shard[2]];
+        c.insert(a, entry(100, 1), 10);
+        assert_eq!(c.swept_at(a), i64::MIN, "not full: no sweep");
+        // Full of live entries: swept once at 10, then only a victim drops.
+        c.insert(b, entry(100, 1), 10);
+        assert_eq!(c.swept_at(b), 10);
+        assert!(c.get(b, 10, |_| Some(1)).is_some());
+        assert!(c.get(a, 10, |_| Some(1)).is_none(), "evicted");
+        c.insert(d, entry(11, 1), 10);
+        assert_eq!(c.swept_at(d), 10);
+        // A second later the expired entry is swept out before a victim
+        // is chosen.
+        c.insert(a, entry(100, 1), 12);
+        assert_eq!(c.swept_at(a), 12);
+        assert!(c.get(a, 12, |_| Some(1)).is_some());
+        assert_eq!(c.len(), 1);
     }
 }
