@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Map, Value};
 use shroud_core::{Claims, TokenInfo};
+use zeroize::Zeroizing;
 
 use crate::alg::{AlgSet, alg_name};
 use crate::cache::{Entry, TokenCache, token_hash};
@@ -274,9 +275,19 @@ struct Accepted {
 /// Why a token was not verified without the cache.
 enum Failed {
     Rejected(Rejection),
-    /// The remote key set of the issuer at this index does not know the
-    /// token's key (or has none loaded): refetch and verify again.
-    Refresh(usize),
+    /// The remote key set of the issuer does not know the token's key (or
+    /// has none loaded): refetch and verify again.
+    Refresh(Pending),
+}
+
+/// A verification waiting for a refetch of an issuer's remote keys.
+pub(crate) struct Pending {
+    /// The issuer (an index into the verifier's issuers).
+    pub(crate) issuer: usize,
+    /// The signed token a JWE carried, so that it is not decrypted again
+    /// (with several RSA keys and no `kid`, that is several private-key
+    /// operations an unauthenticated caller could double).
+    decrypted: Option<Zeroizing<Vec<u8>>>,
 }
 
 impl From<Rejection> for Failed {
@@ -292,7 +303,7 @@ pub(crate) enum Outcome {
     /// The issuer's remote key set does not know the token's `kid`: refetch
     /// (rate-limited) and verify again.
     #[cfg_attr(not(feature = "jwks-http"), allow(dead_code))]
-    Refresh(usize),
+    Refresh(Pending),
 }
 
 impl Verifier {
@@ -332,9 +343,9 @@ impl Verifier {
         match self.verify_outcome(token.as_bytes(), false) {
             Outcome::Verified(v) => Ok(v),
             Outcome::Rejected(r) => Err(r),
-            Outcome::Refresh(i) => {
-                self.refresh(i).await;
-                self.verify_outcome(token.as_bytes(), true).into_result()
+            Outcome::Refresh(pending) => {
+                self.refresh(pending.issuer).await;
+                self.verify_refreshed(token.as_bytes(), pending).into_result()
             }
         }
     }
@@ -369,6 +380,16 @@ impl Verifier {
     }
 
     pub(crate) fn verify_outcome(&self, token: &[u8], refreshed: bool) -> Outcome {
+        self.outcome(token, refreshed, None)
+    }
+
+    /// Verifies `token` again once the keys `pending` waited for were
+    /// refetched (or the refetch was refused); a JWE is not decrypted again.
+    pub(crate) fn verify_refreshed(&self, token: &[u8], pending: Pending) -> Outcome {
+        self.outcome(token, true, pending.decrypted)
+    }
+
+    fn outcome(&self, token: &[u8], refreshed: bool, decrypted: Option<Zeroizing<Vec<u8>>>) -> Outcome {
         let inner = &*self.inner;
         if token.len() > inner.max_token_len {
             return Outcome::Rejected(Rejection::TokenTooLarge);
@@ -384,7 +405,11 @@ impl Verifier {
             }
             None => None,
         };
-        match self.verify_uncached(token, now, refreshed) {
+        let result = match decrypted {
+            Some(plaintext) => self.verify_nested(plaintext, now, refreshed),
+            None => self.verify_uncached(token, now, refreshed),
+        };
+        match result {
             Ok(Accepted {
                 verified,
                 issuer,
@@ -406,7 +431,7 @@ impl Verifier {
                 Outcome::Verified(verified)
             }
             Err(Failed::Rejected(r)) => Outcome::Rejected(r),
-            Err(Failed::Refresh(issuer)) => Outcome::Refresh(issuer),
+            Err(Failed::Refresh(pending)) => Outcome::Refresh(pending),
         }
     }
 
@@ -457,23 +482,40 @@ impl Verifier {
                 if !decrypted.is_nested_jwt() {
                     return self.verify_unsigned(decrypted, now);
                 }
-                let plaintext = decrypted.into_plaintext();
-                // The inner token obeys the same cap as a bare one (with
-                // `zip`, it may be larger than the JWE that carried it).
-                if plaintext.len() > inner.max_token_len {
-                    return Err(Rejection::TokenTooLarge.into());
-                }
-                match token::split(&plaintext)? {
-                    Compact::Jws {
-                        header,
-                        payload,
-                        signature,
-                        signing_input,
-                    } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, true),
-                    // A JWE inside a JWE: refused.
-                    Compact::Jwe => Err(Rejection::Malformed.into()),
-                }
+                self.verify_nested(decrypted.into_plaintext(), now, refreshed)
             }
+        }
+    }
+
+    /// The signed token a JWE carried. A refetch it waits for keeps the
+    /// plaintext, so that the JWE is decrypted once.
+    fn verify_nested(
+        &self,
+        plaintext: Zeroizing<Vec<u8>>,
+        now: i64,
+        refreshed: bool,
+    ) -> Result<Accepted, Failed> {
+        // The inner token obeys the same cap as a bare one (with `zip`, it
+        // may be larger than the JWE that carried it).
+        if plaintext.len() > self.inner.max_token_len {
+            return Err(Rejection::TokenTooLarge.into());
+        }
+        let result = match token::split(&plaintext)? {
+            Compact::Jws {
+                header,
+                payload,
+                signature,
+                signing_input,
+            } => self.verify_jws(header, payload, signature, signing_input, now, refreshed, true),
+            // A JWE inside a JWE: refused.
+            Compact::Jwe => Err(Rejection::Malformed.into()),
+        };
+        match result {
+            Err(Failed::Refresh(Pending { issuer, .. })) => Err(Failed::Refresh(Pending {
+                issuer,
+                decrypted: Some(plaintext),
+            })),
+            other => other,
         }
     }
 
@@ -576,7 +618,12 @@ impl Verifier {
         let keys = match entry.keys.current() {
             Some(keys) => keys,
             // Nothing loaded yet (or too stale to serve): wait for a fetch once.
-            None if remote && !refreshed => return Err(Failed::Refresh(issuer)),
+            None if remote && !refreshed => {
+                return Err(Failed::Refresh(Pending {
+                    issuer,
+                    decrypted: None,
+                }));
+            }
             // With every issuer's keys gone, no token can pass: an outage,
             // answered 503. With one issuer's keys gone among others, the
             // answer stays a 401: the issuer is named by the unverified
@@ -596,7 +643,12 @@ impl Verifier {
         let kid = header.kid.as_deref();
         let key = match keys.check_signature(header.alg, kid, signing_input, signature) {
             Ok(key) => key,
-            Err(SignatureError::NoKey) if remote && !refreshed => return Err(Failed::Refresh(issuer)),
+            Err(SignatureError::NoKey) if remote && !refreshed => {
+                return Err(Failed::Refresh(Pending {
+                    issuer,
+                    decrypted: None,
+                }));
+            }
             Err(SignatureError::NoKey) => return Err(Rejection::UnknownKey.into()),
             Err(SignatureError::Rejected(r)) => return Err(r.into()),
         };
@@ -925,5 +977,69 @@ impl VerifierBuilder {
                 unsigned_claims: self.unsigned_claims,
             }),
         })
+    }
+}
+
+#[cfg(all(test, feature = "jwks-http"))]
+mod tests {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+    use crate::jwe::{ContentEncryption, DecryptionKey, Encrypter, EncryptionKey, KeyManagement};
+    use crate::jwks::RemoteJwks;
+
+    /// A JWE waiting for its issuer's keys carries the signed token it held,
+    /// and the verification after the refetch does not decrypt again.
+    #[tokio::test]
+    async fn a_jwe_is_decrypted_once_across_a_refetch() {
+        let key = [7u8; 32];
+        // Nothing listens on port 9 of loopback: the JWKS never loads.
+        let jwks = RemoteJwks::builder("http://127.0.0.1:9/jwks.json")
+            .allow_http(true)
+            .timeout(Duration::from_millis(200))
+            .spawn()
+            .unwrap();
+        let verifier = Verifier::builder()
+            .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+            .decryption_keys(DecryptionKeySet::new([DecryptionKey::symmetric(
+                &key,
+                KeyManagement::Dir,
+            )
+            .unwrap()]))
+            .build()
+            .unwrap();
+        let b64 = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+        let jws = format!(
+            "{}.{}.{}",
+            b64(serde_json::json!({"alg": "ES256", "kid": "k1"})),
+            b64(serde_json::json!({"iss": "https://id.example", "sub": "u"})),
+            URL_SAFE_NO_PAD.encode([1u8; 64]),
+        );
+        let jwe = Encrypter::new(
+            EncryptionKey::symmetric(&key, KeyManagement::Dir).unwrap(),
+            ContentEncryption::A256Gcm,
+        )
+        .encrypt(jws.as_bytes(), Some("JWT"))
+        .unwrap();
+        let Outcome::Refresh(pending) = verifier.verify_outcome(jwe.as_bytes(), false) else {
+            panic!("no refetch asked for");
+        };
+        assert_eq!(pending.issuer, 0);
+        assert_eq!(
+            pending.decrypted.as_deref().map(Vec::as_slice),
+            Some(jws.as_bytes())
+        );
+        // Bytes that would not even decrypt: the retry reads the signed
+        // token it kept, and fails only for want of keys.
+        match verifier.verify_refreshed(b"not a token at all", pending) {
+            Outcome::Rejected(r) => assert_eq!(r, Rejection::KeysUnavailable),
+            _ => panic!("the retry did not use the kept token"),
+        }
+        // A plain JWS keeps nothing.
+        let Outcome::Refresh(pending) = verifier.verify_outcome(jws.as_bytes(), false) else {
+            panic!("no refetch asked for");
+        };
+        assert!(pending.decrypted.is_none());
     }
 }

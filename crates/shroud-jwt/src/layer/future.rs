@@ -11,7 +11,7 @@ use super::service::insert_verified;
 use crate::body::JwtBody;
 use crate::rejection::Rejection;
 use crate::response::{OnRejection, RequestKind, refusal};
-use crate::verifier::{Outcome, Verifier};
+use crate::verifier::{Outcome, Pending, Verifier};
 
 type Wait = Pin<Box<dyn Future<Output = ()> + Send>>;
 
@@ -41,7 +41,7 @@ pin_project! {
         // service taken out of the `Jwt`.
         Refresh {
             wait: Wait,
-            pending: Option<(Request<ReqBody>, S, Bytes)>,
+            pending: Option<(Request<ReqBody>, S, Bytes, Pending)>,
             verifier: Verifier,
             on_rejection: R,
             kind: RequestKind,
@@ -73,6 +73,7 @@ where
         req: Request<ReqBody>,
         service: S,
         token: Bytes,
+        retry: Pending,
         verifier: Verifier,
         on_rejection: R,
         kind: RequestKind,
@@ -80,7 +81,7 @@ where
         ResponseFuture {
             kind: Kind::Refresh {
                 wait,
-                pending: Some((req, service, token)),
+                pending: Some((req, service, token, retry)),
                 verifier,
                 on_rejection,
                 kind,
@@ -116,8 +117,9 @@ where
                     kind,
                 } => {
                     ready!(wait.as_mut().poll(cx));
-                    let (mut req, mut service, token) = pending.take().expect("polled after completion");
-                    match verifier.verify_outcome(&token, true) {
+                    let (mut req, mut service, token, retry) =
+                        pending.take().expect("polled after completion");
+                    match verifier.verify_refreshed(&token, retry) {
                         Outcome::Verified(verified) => {
                             insert_verified(&mut req, verified);
                             Kind::Inner {

@@ -88,17 +88,18 @@ where
             Ok(None) if self.settings.optional => return ResponseFuture::inner(self.inner.call(req)),
             Ok(None) => Outcome::Rejected(Rejection::MissingToken),
             Ok(Some(token)) => match self.verifier.verify_outcome(token, false) {
-                Outcome::Refresh(issuer) => {
+                Outcome::Refresh(pending) => {
                     let token = Bytes::copy_from_slice(token);
                     // Take the service that was polled ready; leave a clone.
                     let clone = self.inner.clone();
                     let inner = std::mem::replace(&mut self.inner, clone);
-                    let wait = Box::pin(self.verifier.refresh(issuer));
+                    let wait = Box::pin(self.verifier.refresh(pending.issuer));
                     return ResponseFuture::refresh(
                         wait,
                         req,
                         inner,
                         token,
+                        pending,
                         self.verifier.clone(),
                         self.on_rejection.clone(),
                         kind,
