@@ -354,7 +354,7 @@ mod tests {
         let many: Vec<Policy> = (0..2 * POOLED)
             .map(|i| {
                 Policy::builder()
-                    .key(&format!("k{i}"), Strategy::Drop)
+                    .key(format!("k{i}"), Strategy::Drop)
                     .detectors(false)
                     .build()
                     .unwrap()
