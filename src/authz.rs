@@ -33,6 +33,18 @@ impl Rule {
         self.on_prefix(path.sent) || path.normal.as_deref().is_some_and(|p| self.on_prefix(p))
     }
 
+    /// Whether this rule matches every request `later` would.
+    fn shadows(&self, later: &Rule) -> bool {
+        let methods = self.methods.is_empty()
+            || (!later.methods.is_empty() && later.methods.iter().all(|m| self.methods.contains(m)));
+        methods
+            && self.on_prefix(if later.prefix.is_empty() {
+                "/"
+            } else {
+                &later.prefix
+            })
+    }
+
     fn on_prefix(&self, path: &str) -> bool {
         // `prefix` has no trailing `/` (trimmed at construction): `/admin/`
         // and `/admin` both cover `/admin` and `/admin/...`, never `/administrator`.
@@ -43,6 +55,19 @@ impl Rule {
             && (path.len() == n || path[n..].starts_with('/') || self.prefix.is_empty())
     }
 }
+
+/// The methods a rule may name.
+const STANDARD_METHODS: [Method; 9] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::OPTIONS,
+    Method::TRACE,
+    Method::CONNECT,
+];
 
 /// A request's path as sent and, when that differs, in normal form: worked
 /// out once per request, whatever the number of rules.
@@ -61,15 +86,16 @@ impl<'a> RequestPath<'a> {
 }
 
 /// `path` in normal form, when that differs from it: percent-escapes
-/// decoded, `;parameters` cut from each segment, empty and `.` segments
-/// dropped and `..` resolved (never above the root).
+/// decoded, `\` read as `/` (as some servers and proxies do),
+/// `;parameters` cut from each segment, empty and `.` segments dropped and
+/// `..` resolved (never above the root).
 fn normal_path(path: &str) -> Option<String> {
-    if !path.contains(['%', ';', '.']) && !path.contains("//") {
+    if !path.contains(['%', ';', '.', '\\']) && !path.contains("//") {
         return None;
     }
     let decoded = decode_percent(path);
     let mut segments: Vec<&str> = Vec::new();
-    for seg in decoded.split('/') {
+    for seg in decoded.split(['/', '\\']) {
         let seg = seg.split(';').next().unwrap_or_default();
         match seg {
             "" | "." => {}
@@ -151,8 +177,18 @@ impl PathAuthzLayer {
             }
             let mut methods = Vec::with_capacity(r.methods.len());
             for (j, m) in r.methods.iter().enumerate() {
+                // Only the standard methods: any token parses as a method,
+                // and a typo (`PSOT`, `*`, `ANY`) would make a rule that
+                // matches nothing.
                 let method = Method::from_bytes(m.to_ascii_uppercase().as_bytes())
-                    .map_err(|_| ConfigError::new(format!("{}[{j}]", at("methods")), "not an HTTP method"))?;
+                    .ok()
+                    .filter(|m| STANDARD_METHODS.contains(m))
+                    .ok_or_else(|| {
+                        ConfigError::new(
+                            format!("{}[{j}]", at("methods")),
+                            "not a standard HTTP method (GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE, CONNECT; leave the list empty for all)",
+                        )
+                    })?;
                 methods.push(method);
             }
             // HEAD runs the GET handler (axum and most servers route it
@@ -175,11 +211,23 @@ impl PathAuthzLayer {
                     ));
                 }
             }
-            out.push(Rule {
+            let rule = Rule {
                 prefix: r.path_prefix.trim_end_matches('/').to_owned(),
                 methods,
                 requirement: Requirement::new(&r.scopes, &r.any_scopes, &r.roles),
-            });
+            };
+            // The first matching rule decides: a rule an earlier one always
+            // matches first would never apply (`/api` before `/api/admin`
+            // lets admin paths through on `/api`'s terms).
+            if let Some(k) = out.iter().position(|earlier: &Rule| earlier.shadows(&rule)) {
+                return Err(ConfigError::new(
+                    at("path_prefix"),
+                    format!(
+                        "never applies: jwt.authorization[{k}] matches every request it would (the first matching rule decides; list more specific rules first)"
+                    ),
+                ));
+            }
+            out.push(rule);
         }
         Ok(PathAuthzLayer {
             rules: Arc::from(out),
@@ -321,6 +369,9 @@ mod tests {
             "/ADMIN/export",
             "/Admin",
             "/x/%2e%2e/admin",
+            "/x\\..\\admin",
+            "/admin\\export",
+            "/x/%5c../admin",
         ] {
             assert!(r.matches(&Method::GET, &RequestPath::new(path)), "{path}");
         }
@@ -350,5 +401,43 @@ mod tests {
         bad.roles = vec!["has space".into()];
         let e = PathAuthzLayer::from_config(&[bad], "api").unwrap_err();
         assert_eq!(e.path(), "jwt.authorization[0].roles[0]");
+        // Method typos would make rules that match nothing.
+        for m in ["PSOT", "*", "ANY", "get2"] {
+            let e = PathAuthzLayer::from_config(&[rule("/a", &["GET", m])], "api").unwrap_err();
+            assert_eq!(e.path(), "jwt.authorization[0].methods[1]", "{m}");
+        }
+        assert!(PathAuthzLayer::from_config(&[rule("/a", &["patch", "Options"])], "api").is_ok());
+    }
+
+    #[test]
+    fn a_rule_an_earlier_one_always_matches_first_is_refused() {
+        for (first, then) in [
+            (rule("/api", &[]), rule("/api/admin", &[])),
+            (rule("/api/", &[]), rule("/API/admin", &["POST"])),
+            (rule("/", &[]), rule("/x", &[])),
+            (rule("/api", &["GET", "POST"]), rule("/api/admin", &["POST"])),
+            (rule("/api", &["GET"]), rule("/api/admin", &["HEAD"])),
+            (rule("/api", &[]), rule("/api", &[])),
+        ] {
+            let e = PathAuthzLayer::from_config(&[first.clone(), then.clone()], "api").unwrap_err();
+            assert_eq!(e.path(), "jwt.authorization[1].path_prefix", "{first:?} {then:?}");
+            assert!(e.to_string().contains("jwt.authorization[0]"), "{e}");
+            // Most specific first is fine.
+            if first != then {
+                assert!(PathAuthzLayer::from_config(&[then, first], "api").is_ok());
+            }
+        }
+        for (first, then) in [
+            (rule("/api/admin", &[]), rule("/api", &[])),
+            (rule("/api", &["GET"]), rule("/api/admin", &[])),
+            (rule("/api", &["GET"]), rule("/api/admin", &["POST"])),
+            (rule("/apiv2", &[]), rule("/api", &[])),
+            (rule("/api", &[]), rule("/apiv2", &[])),
+        ] {
+            assert!(
+                PathAuthzLayer::from_config(&[first.clone(), then.clone()], "api").is_ok(),
+                "{first:?} {then:?}"
+            );
+        }
     }
 }

@@ -267,6 +267,24 @@ fn build_errors_name_their_key_path() {
             "redact.detectors.kinds",
         ),
         (
+            "[redact]\ndetectors = { kinds = [] }\n".into(),
+            "redact.detectors.kinds",
+        ),
+        (
+            format!(
+                "{}[[jwt.authorization]]\npath_prefix = \"/api\"\nscopes = [\"a\"]\n[[jwt.authorization]]\npath_prefix = \"/api/admin\"\nroles = [\"admin\"]\n",
+                issuer_with(&format!(r#"{{ format = "hmac", alg = "HS256", value = "{HMAC}" }}"#))
+            ),
+            "jwt.authorization[1].path_prefix",
+        ),
+        (
+            format!(
+                "{}[[jwt.authorization]]\npath_prefix = \"/api\"\nmethods = [\"PSOT\"]\n",
+                issuer_with(&format!(r#"{{ format = "hmac", alg = "HS256", value = "{HMAC}" }}"#))
+            ),
+            "jwt.authorization[0].methods[0]",
+        ),
+        (
             "[redact]\nkeys = [{ key = \"a\", action = \"drop\" }, { key = \"ssn\", action = \"pseudonymize\" }]\n"
                 .into(),
             "redact.keys[1].action",
