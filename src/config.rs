@@ -257,7 +257,8 @@ pub struct JwksConfig {
     /// Timeout of one fetch, seconds.
     #[serde(default = "default_jwks_timeout")]
     pub timeout_secs: u64,
-    /// Allow `http://` (loopback tests only).
+    /// Allow `http://` to a loopback host (`localhost`, `127.0.0.0/8`,
+    /// `[::1]`); plain http to any other host is refused.
     #[serde(default)]
     pub allow_http: bool,
 }
@@ -459,6 +460,34 @@ pub struct TraceConfig {
     /// `shroud_trace::DEFAULT_SENSITIVE_FIELDS`.
     #[serde(default)]
     pub sensitive_fields: Vec<String>,
+}
+
+impl TraceConfig {
+    /// The tracing policy of this section: the default sensitive field
+    /// names plus `sensitive_fields`. Request spans hold no free-form
+    /// fields; this policy is for the [`RedactingLayer`] around your log
+    /// sink, so that its field-name rules are the configured ones.
+    ///
+    /// [`RedactingLayer`]: shroud_trace::RedactingLayer
+    ///
+    /// ```
+    /// use shroud::Config;
+    ///
+    /// let config = Config::from_toml("[trace]\nsensitive_fields = [\"address*\"]\n")?;
+    /// let policy = config.trace.as_ref().map(|t| t.policy()).unwrap_or_default();
+    /// assert!(policy.is_sensitive("address_line"));
+    /// assert!(policy.is_sensitive("password"), "the defaults stay");
+    /// let _layer = shroud::trace::RedactingLayer::with_policy(tracing_subscriber::fmt::layer(), policy);
+    /// # Ok::<(), shroud::ConfigError>(())
+    /// ```
+    pub fn policy(&self) -> shroud_trace::TracePolicy {
+        self.sensitive_fields
+            .iter()
+            .fold(shroud_trace::TracePolicy::builder(), |b, f| {
+                b.sensitive_field(f.clone())
+            })
+            .build()
+    }
 }
 
 /// The formats [`Config::from_file`] understands.

@@ -115,6 +115,14 @@ fn shown_uri(uri: &str) -> String {
     format!("{scheme}{host}{port}{}", uri.path())
 }
 
+/// Whether the URL's host is a loopback name or address.
+fn is_loopback(uri: &Uri) -> bool {
+    let Some(host) = uri.host() else { return false };
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
 impl RemoteJwks {
     /// Starts a builder for the JWKS at `uri` (https unless
     /// [`allow_http`](RemoteJwksBuilder::allow_http)).
@@ -249,7 +257,10 @@ impl RemoteJwksBuilder {
         self
     }
 
-    /// Allows a plain `http` URL (for loopback and tests; never across a network).
+    /// Allows a plain `http` URL to a loopback host (`localhost`,
+    /// `127.0.0.0/8`, `[::1]`: a sidecar or tests). Plain `http` to any
+    /// other host stays refused: anyone on the network path could replace
+    /// the keys and forge tokens.
     pub fn allow_http(mut self, allow: bool) -> Self {
         self.settings.allow_http = allow;
         self
@@ -267,7 +278,12 @@ impl RemoteJwksBuilder {
             .map_err(|_| ConfigError::Invalid("JWKS URL does not parse"))?;
         match uri.scheme_str() {
             Some("https") => {}
-            Some("http") if self.settings.allow_http => {}
+            Some("http") if self.settings.allow_http && is_loopback(&uri) => {}
+            Some("http") if self.settings.allow_http => {
+                return Err(ConfigError::Invalid(
+                    "JWKS URL must be https (plain http is allowed to loopback hosts only)",
+                ));
+            }
             _ => return Err(ConfigError::Invalid("JWKS URL must be https")),
         }
         // The client sends no credentials from a URL, and the HTTP client's
@@ -450,5 +466,24 @@ mod tests {
                 .spawn()
                 .is_ok()
         );
+        // Plain http reaches loopback hosts only.
+        for ok in [
+            "http://localhost:1/jwks",
+            "http://[::1]:1/jwks",
+            "http://127.9.0.1:1/jwks",
+        ] {
+            assert!(RemoteJwks::builder(ok).allow_http(true).spawn().is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://idp.internal/jwks",
+            "http://10.0.0.1/jwks",
+            "http://localhost.evil.example/jwks",
+            "http://[::2]/jwks",
+        ] {
+            let Err(e) = RemoteJwks::builder(bad).allow_http(true).spawn() else {
+                panic!("{bad} allowed");
+            };
+            assert!(e.to_string().contains("loopback"), "{bad}: {e}");
+        }
     }
 }
