@@ -707,6 +707,14 @@ impl Policy {
                 Some(s) => s,
                 None => match &d.kinds {
                     None => Scanner::new(),
+                    // An empty list reads as "all" elsewhere (methods,
+                    // algorithms): refused rather than running nothing.
+                    Some(names) if names.is_empty() => {
+                        return Err(ConfigError::Invalid {
+                            setting: "detectors.kinds",
+                            why: "empty: leave it out for every kind, or set `enabled = false` for none",
+                        });
+                    }
                     Some(names) => {
                         let mut kinds = Vec::new();
                         for n in names {
