@@ -28,18 +28,23 @@ const DEFAULT_CONFIG: &str = include_str!("config/default.toml");
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // Every log line goes through shroud's redacting layer first.
-    tracing_subscriber::registry()
-        .with(RedactingLayer::new(tracing_subscriber::fmt::layer()))
-        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
-
     let mut args = std::env::args().skip(1);
     let mut config = match (args.next().as_deref(), args.next()) {
         (None, _) => Config::from_toml(DEFAULT_CONFIG)?,
         (Some("--config"), Some(path)) => Config::from_file(path)?,
         _ => return Err("usage: axum [--config FILE]".into()),
     };
+
+    // Every log line goes through shroud's redacting layer first, with the
+    // configured sensitive field names.
+    let policy = config.trace.as_ref().map(|t| t.policy()).unwrap_or_default();
+    tracing_subscriber::registry()
+        .with(RedactingLayer::with_policy(
+            tracing_subscriber::fmt::layer(),
+            policy,
+        ))
+        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let key = demo::DevKey::generate();
     key.trust_in(&mut config);
     let stack = Stack::from_config(&config)?;

@@ -14,7 +14,6 @@ use shroud_jwt::{
     Verifier, VerifierBuilder,
 };
 use shroud_redact::RedactLayer;
-use shroud_trace::TracePolicy;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
 use tower_layer::Layer;
 use tower_service::Service;
@@ -320,10 +319,7 @@ fn transformer(config: &Config) -> Result<Transformer, ConfigError> {
 }
 
 fn trace_layer(cfg: &TraceConfig) -> TraceLayer {
-    let policy = TracePolicy::builder()
-        .sensitive_fields(cfg.sensitive_fields.iter().cloned())
-        .build();
-    shroud_trace::http_trace_layer(policy)
+    shroud_trace::http_trace_layer(cfg.policy())
 }
 
 /// The key material of one [`KeyConfig`], from inline, file or environment.
