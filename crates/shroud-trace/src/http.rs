@@ -146,18 +146,35 @@ fn segment_is_safe(policy: &TracePolicy, seg: &str) -> bool {
         && policy.redactor().scanner().is_clean(b)
 }
 
-/// A long segment without separators that reads like a random token (a
-/// reset or magic-link code): many capitals among small letters, or digits
-/// among letters. Route words (`notifications`, `getUserPreferences`,
-/// `oauth2`) are not.
+/// A long segment that reads like a random token (a reset or magic-link
+/// code, base64url included: `Zt4k_9QwLm-Rp2sXyV8bNa`): many capitals among
+/// small letters; or, without separators, digits among letters; or letters
+/// and digits alternating again and again. Route words and slugs
+/// (`notifications`, `getUserPreferences`, `oauth2`,
+/// `my-blog-post-title-2024`) are not.
 fn token_like(b: &[u8]) -> bool {
-    if b.len() < 16 || b.iter().any(|c| matches!(c, b'-' | b'_' | b'.')) {
-        return false;
+    let (mut n, mut upper, mut lower, mut digits, mut switches) = (0, 0, 0, 0, 0);
+    let mut separated = false;
+    let mut last_digit = None;
+    for &c in b {
+        if matches!(c, b'-' | b'_' | b'.') {
+            separated = true;
+            continue;
+        }
+        n += 1;
+        upper += usize::from(c.is_ascii_uppercase());
+        lower += usize::from(c.is_ascii_lowercase());
+        let digit = c.is_ascii_digit();
+        digits += usize::from(digit);
+        if last_digit.is_some_and(|d| d != digit) {
+            switches += 1;
+        }
+        last_digit = Some(digit);
     }
-    let upper = b.iter().filter(|c| c.is_ascii_uppercase()).count();
-    let lower = b.iter().filter(|c| c.is_ascii_lowercase()).count();
-    let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    (upper > 0 && lower > 0 && upper * 4 >= b.len()) || digits >= 2
+    n >= 16
+        && ((upper > 0 && lower > 0 && upper * 4 >= n)
+            || (!separated && digits >= 2)
+            || switches >= 4)
 }
 
 fn is_grpc<B>(req: &Request<B>) -> bool {

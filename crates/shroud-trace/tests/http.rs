@@ -128,12 +128,23 @@ fn paths_without_templates_are_collapsed() {
     );
     assert_eq!(collapse_path(&p, "/magic/a8f3kd92jx7qpxzm"), "/magic/{id}");
     assert_eq!(collapse_path(&p, "/invite/QmFzZTY0VG9rZW5IZXJl"), "/invite/{id}");
+    // base64url tokens hold `-` and `_`.
+    for token in [
+        "/reset/Zt4k_9QwLm-Rp2sXyV8bNa",
+        "/reset/zt4k_9qwlm-rp2sxyv8bna",
+        "/magic/a8f3-kd92-jx7q-pxzm",
+    ] {
+        assert_eq!(collapse_path(&p, token), format!("/{}/{{id}}", &token[1..6]), "{token}");
+    }
     // Route words stay, long or camel-cased.
     for route in [
         "/api/getUserPreferences",
         "/notifications/subscriptions",
         "/oauth2/callback",
         "/internationalization/settings",
+        "/blog/my-blog-post-title-2024",
+        "/docs/getting_started.html",
+        "/api/user-preferences-v2",
     ] {
         assert_eq!(collapse_path(&p, route), route);
     }
