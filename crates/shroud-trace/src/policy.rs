@@ -25,6 +25,11 @@ pub const DEFAULT_SENSITIVE_FIELDS: &[&str] = &[
     "*credential*",
     "*passphrase*",
     "pwd",
+    "*_pwd",
+    "pw",
+    "*_pw",
+    "pass",
+    "*_pass",
     "otp",
     "*session_id*",
     "*sessionid*",
@@ -34,10 +39,14 @@ pub const DEFAULT_SENSITIVE_FIELDS: &[&str] = &[
     "*_ssn",
     "ssn_*",
     "dob",
+    "*_dob",
+    "dob_*",
     "*birth*",
     "cvv",
     "cvc",
     "pin",
+    "*_pin",
+    "pin_*",
 ];
 
 /// Decides what of a recorded value may reach a sink.
@@ -341,6 +350,14 @@ mod tests {
             "birth_date",
             "session_id",
             "otp",
+            "pass",
+            "user_pass",
+            "pw",
+            "admin_pwd",
+            "user_dob",
+            "dob_year",
+            "pin_code",
+            "card_pin",
         ] {
             assert!(p.is_sensitive(hit), "{hit}");
         }
@@ -351,6 +368,12 @@ mod tests {
             "region",
             "order_id",
             "sessions_open",
+            "passes",
+            "bypass",
+            "compass",
+            "pinned",
+            "spinner",
+            "pwm",
         ] {
             assert!(!p.is_sensitive(miss), "{miss}");
         }
