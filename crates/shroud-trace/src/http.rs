@@ -171,10 +171,7 @@ fn token_like(b: &[u8]) -> bool {
         }
         last_digit = Some(digit);
     }
-    n >= 16
-        && ((upper > 0 && lower > 0 && upper * 4 >= n)
-            || (!separated && digits >= 2)
-            || switches >= 4)
+    n >= 16 && ((upper > 0 && lower > 0 && upper * 4 >= n) || (!separated && digits >= 2) || switches >= 4)
 }
 
 fn is_grpc<B>(req: &Request<B>) -> bool {

@@ -134,7 +134,11 @@ fn paths_without_templates_are_collapsed() {
         "/reset/zt4k_9qwlm-rp2sxyv8bna",
         "/magic/a8f3-kd92-jx7q-pxzm",
     ] {
-        assert_eq!(collapse_path(&p, token), format!("/{}/{{id}}", &token[1..6]), "{token}");
+        assert_eq!(
+            collapse_path(&p, token),
+            format!("/{}/{{id}}", &token[1..6]),
+            "{token}"
+        );
     }
     // Route words stay, long or camel-cased.
     for route in [

@@ -133,7 +133,15 @@ impl Mask {
             return false;
         };
         let (local, host, tld) = (&value[..at], &value[at + 1..dot], &value[dot + 1..]);
-        if local.is_empty() || host.is_empty() || tld.is_empty() {
+        // The top-level label is kept as it is: only a real one (letters,
+        // digits, `-`), not whatever follows the last dot
+        // (`jane@example.com;dob=1990-05-17`).
+        if local.is_empty()
+            || host.is_empty()
+            || tld.is_empty()
+            || tld.len() > 63
+            || !tld.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return false;
         }
         // One pass (two reductions the compiler vectorizes) for both: whether
@@ -185,7 +193,13 @@ impl Mask {
         }
     }
 
+    /// A phone or card number keeps its last four digits. Dates and IPv4
+    /// addresses are not numbers of that kind (their last digits are the
+    /// day or the host): masked as any other value.
     fn digits(&self, value: &str, out: &mut String) -> bool {
+        if value.parse::<std::net::Ipv4Addr>().is_ok() || is_date(value) {
+            return false;
+        }
         let mut digits = 0;
         for b in value.bytes() {
             if b.is_ascii_digit() {
@@ -209,6 +223,21 @@ impl Mask {
         }
         true
     }
+}
+
+/// `YYYY-MM-DD`, `YYYY/MM/DD`, `YYYY.MM.DD` and the day-first forms.
+fn is_date(v: &str) -> bool {
+    let b = v.as_bytes();
+    let shape = |lens: [usize; 3]| {
+        let mut parts = v.split(['-', '/', '.']);
+        let ok = lens.iter().all(|&n| {
+            parts
+                .next()
+                .is_some_and(|p| p.len() == n && p.bytes().all(|c| c.is_ascii_digit()))
+        });
+        ok && parts.next().is_none()
+    };
+    b.len() == 10 && (shape([4, 2, 2]) || shape([2, 2, 4]))
 }
 
 #[cfg(test)]
@@ -244,6 +273,8 @@ mod tests {
                 && !(local.is_empty()
                     || host.is_empty()
                     || tld.is_empty()
+                    || tld.len() > 63
+                    || !tld.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                     || value.contains(char::is_whitespace))
             {
                 return format!("{}@{}.{tld}", keep(local, 1, 0), keep(host, 1, 0));
@@ -252,7 +283,17 @@ mod tests {
             let shaped = value
                 .bytes()
                 .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'(' | b')' | b'-' | b'.' | b' '));
-            if shaped && digits >= 7 {
+            let dated = value.len() == 10
+                && [[4, 2, 2], [2, 2, 4]].iter().any(|lens| {
+                    let parts: Vec<&str> = value.split(['-', '/', '.']).collect();
+                    parts.len() == 3
+                        && parts
+                            .iter()
+                            .zip(lens)
+                            .all(|(p, &n)| p.len() == n && p.bytes().all(|c| c.is_ascii_digit()))
+                });
+            let ip = value.parse::<std::net::Ipv4Addr>().is_ok();
+            if shaped && digits >= 7 && !dated && !ip {
                 let mut seen = 0;
                 return value
                     .chars()
@@ -315,6 +356,23 @@ mod tests {
             let v = format!("jane{ws}roe@example.com");
             assert_eq!(m.apply(&v), reference(&m, &v), "{ws:?}");
         }
+    }
+
+    #[test]
+    fn dates_addresses_and_tails_keep_nothing_of_their_own() {
+        let m = Mask::default();
+        // A date or an IPv4 address is not a phone number: its last digits
+        // (the day, the host) are not kept.
+        assert_eq!(m.apply("1990-05-17"), "1*********");
+        assert_eq!(m.apply("17.05.1990"), "1*********");
+        assert_eq!(m.apply("203.0.113.9"), "2**********");
+        assert_eq!(m.apply("+1 415-555-2671"), "+* ***-***-2671");
+        // Only a real top-level label is kept after the last dot.
+        assert_eq!(
+            m.apply("jane@example.com;dob=1990-05-17"),
+            format!("j{}", "*".repeat(30))
+        );
+        assert_eq!(m.apply("jane@example.co-op"), "j***@e******.co-op");
     }
 
     #[test]
