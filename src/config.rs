@@ -477,7 +477,10 @@ impl TraceConfig {
     /// let policy = config.trace.as_ref().map(|t| t.policy()).unwrap_or_default();
     /// assert!(policy.is_sensitive("address_line"));
     /// assert!(policy.is_sensitive("password"), "the defaults stay");
-    /// let _layer = shroud::trace::RedactingLayer::with_policy(tracing_subscriber::fmt::layer(), policy);
+    /// use tracing_subscriber::prelude::*;
+    /// let subscriber = tracing_subscriber::registry()
+    ///     .with(shroud::trace::RedactingLayer::with_policy(tracing_subscriber::fmt::layer(), policy));
+    /// # drop(subscriber);
     /// # Ok::<(), shroud::ConfigError>(())
     /// ```
     pub fn policy(&self) -> shroud_trace::TracePolicy {
