@@ -187,9 +187,30 @@ fn generalization_edges() {
         Generalize::IpPrefix { v4: 0, v6: 0 }.apply("8.8.8.8").unwrap(),
         "0.0.0.0/0"
     );
+    // Settings that would keep the value are refused.
+    for g in [
+        Generalize::IpPrefix { v4: 32, v6: 48 },
+        Generalize::IpPrefix { v4: 24, v6: 128 },
+        Generalize::Bucket { width: 1 },
+        Generalize::Bucket { width: 0 },
+    ] {
+        assert_eq!(g.validate(), Err(GeneralizeError::Invalid), "{g:?}");
+        assert_eq!(g.apply("8.8.8.8"), Err(GeneralizeError::Invalid), "{g:?}");
+    }
     assert_eq!(
-        Generalize::IpPrefix { v4: 32, v6: 128 }.apply("8.8.8.8").unwrap(),
-        "8.8.8.8/32"
+        Generalize::IpPrefix { v4: 31, v6: 127 }.apply("8.8.8.9").unwrap(),
+        "8.8.8.8/31"
+    );
+    // Unknown settings are refused, not ignored.
+    for bad in [
+        r#"{"to": "year", "precision": 1}"#,
+        r#"{"to": "bucket", "width": 10, "round": "up"}"#,
+    ] {
+        assert!(serde_json::from_str::<Generalize>(bad).is_err(), "{bad}");
+    }
+    assert_eq!(
+        serde_json::from_str::<Generalize>(r#"{"to": "bucket", "width": 10}"#).unwrap(),
+        Generalize::Bucket { width: 10 }
     );
     assert_eq!(
         Generalize::IpPrefix { v4: 33, v6: 48 }

@@ -17,15 +17,15 @@ use serde::{Deserialize, Serialize};
 /// assert!(Generalize::Year.apply("not a date").is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "to")]
+#[serde(rename_all = "snake_case", tag = "to", try_from = "RawGeneralize")]
 #[non_exhaustive]
 pub enum Generalize {
     /// An IP address to its network: IPv4 to a `/v4` prefix, IPv6 to a `/v6`
     /// prefix (defaults `/24` and `/48`).
     IpPrefix {
-        /// IPv4 prefix length, 0-32.
+        /// IPv4 prefix length, 0-31 (32 would keep the address).
         v4: u8,
-        /// IPv6 prefix length, 0-128.
+        /// IPv6 prefix length, 0-127 (128 would keep the address).
         v6: u8,
     },
     /// A date (`YYYY-MM-DD...`, `YYYY-MM` or `YYYY`) to its year.
@@ -34,9 +34,60 @@ pub enum Generalize {
     Month,
     /// A number to the bucket of `width` it falls in: `37` -> `30-39`.
     Bucket {
-        /// The bucket width, at least 1.
+        /// The bucket width, at least 2 (1 would keep the number).
         width: u64,
     },
+}
+
+/// The configuration form of [`Generalize`]: every setting a variant does
+/// not take is refused (serde's `deny_unknown_fields` does not reach the
+/// unit variants of an internally tagged enum, so `{to = "year",
+/// precision = 1}` would pass).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGeneralize {
+    to: String,
+    v4: Option<u8>,
+    v6: Option<u8>,
+    width: Option<u64>,
+}
+
+impl TryFrom<RawGeneralize> for Generalize {
+    type Error = String;
+
+    fn try_from(r: RawGeneralize) -> Result<Self, String> {
+        let only = |allowed: &[&str]| -> Result<(), String> {
+            for (name, set) in [
+                ("v4", r.v4.is_some()),
+                ("v6", r.v6.is_some()),
+                ("width", r.width.is_some()),
+            ] {
+                if set && !allowed.contains(&name) {
+                    return Err(format!("`{name}` does not apply to `to = \"{}\"`", r.to));
+                }
+            }
+            Ok(())
+        };
+        let missing = |name: &str| format!("missing field `{name}`");
+        match r.to.as_str() {
+            "ip_prefix" => {
+                only(&["v4", "v6"])?;
+                Ok(Generalize::IpPrefix {
+                    v4: r.v4.ok_or_else(|| missing("v4"))?,
+                    v6: r.v6.ok_or_else(|| missing("v6"))?,
+                })
+            }
+            "year" => only(&[]).map(|()| Generalize::Year),
+            "month" => only(&[]).map(|()| Generalize::Month),
+            "bucket" => {
+                only(&["width"])?;
+                Ok(Generalize::Bucket {
+                    width: r.width.ok_or_else(|| missing("width"))?,
+                })
+            }
+            _ => Err("unknown variant: expected one of `ip_prefix`, `year`, `month`, `bucket`".to_owned()),
+        }
+    }
 }
 
 /// A value that cannot be generalized the way asked (the caller then falls
@@ -54,7 +105,9 @@ pub enum GeneralizeError {
     #[error("value is not a number")]
     NotANumber,
     /// The generalization itself is misconfigured.
-    #[error("invalid generalization: prefix lengths are 0-32 / 0-128 and bucket width at least 1")]
+    #[error(
+        "invalid generalization: prefix lengths are 0-31 / 0-127 and bucket width at least 2, or nothing is generalized"
+    )]
     Invalid,
 }
 
@@ -67,8 +120,9 @@ impl Generalize {
     /// Checks the parameters.
     pub fn validate(&self) -> Result<(), GeneralizeError> {
         match *self {
-            Generalize::IpPrefix { v4, v6 } if v4 > 32 || v6 > 128 => Err(GeneralizeError::Invalid),
-            Generalize::Bucket { width: 0 } => Err(GeneralizeError::Invalid),
+            // A whole-address prefix or a bucket of one keeps the value.
+            Generalize::IpPrefix { v4, v6 } if v4 >= 32 || v6 >= 128 => Err(GeneralizeError::Invalid),
+            Generalize::Bucket { width: 0 | 1 } => Err(GeneralizeError::Invalid),
             _ => Ok(()),
         }
     }
