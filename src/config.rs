@@ -232,8 +232,8 @@ impl Default for JwtConfig {
 pub struct IssuerConfig {
     /// The `iss` value; `"*"` trusts any `iss` signed by these keys.
     pub issuer: String,
-    /// Audiences accepted for this issuer (in addition to
-    /// `jwt.validation.audiences`).
+    /// Audiences accepted for this issuer; when set, they replace
+    /// `jwt.validation.audiences` for its tokens.
     #[serde(default)]
     pub audiences: Vec<String>,
     /// Static verification keys.

@@ -19,6 +19,13 @@ use crate::visit::{Collect, Scratch, with_scratch};
 /// [`TracePolicy`]. Span fields stored by the fmt layer are formatted by it
 /// too, so they are redacted as well.
 ///
+/// Only the full and compact formats write event fields through a
+/// `FormatFields`: `fmt().pretty()` and `fmt().json()` read them with their
+/// own visitors, so with those, only span fields pass through this type.
+/// For JSON use [`RedactingJson`]; for any format, wrap the fmt layer in a
+/// [`RedactingLayer`](crate::RedactingLayer), which redacts before any
+/// formatter sees a value.
+///
 /// ```
 /// use shroud_trace::RedactingFields;
 ///

@@ -40,6 +40,7 @@ mod fmt;
 #[cfg(feature = "http")]
 mod http;
 mod layer;
+mod pairs;
 mod policy;
 mod value;
 mod visit;

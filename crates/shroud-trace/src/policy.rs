@@ -59,7 +59,11 @@ pub const DEFAULT_SENSITIVE_FIELDS: &[&str] = &[
 ///   `[REDACTED]`;
 /// - every other value is scanned by the [`Redactor`] (all of shroud-core's
 ///   detectors by default), which replaces each finding by its kind's
-///   strategy (`[REDACTED:<kind>]` by default).
+///   strategy (`[REDACTED:<kind>]` by default); before that, names written
+///   inside the value get the field-name rule (`password: "..."` in the
+///   `Debug` of a struct recorded with `?login`, `token=...` in a query
+///   string, `"secret": ...` in JSON), and the values they name become
+///   `[REDACTED]`.
 ///
 /// Numbers are kept as numbers unless they hold a card-like run of digits.
 /// Cheap to clone.
@@ -71,6 +75,10 @@ pub const DEFAULT_SENSITIVE_FIELDS: &[&str] = &[
 /// assert_eq!(policy.redact("user_password", "hunter2"), "[REDACTED]");
 /// assert_eq!(policy.redact("note", "mail jane@example.com"), "mail [REDACTED:email]");
 /// assert_eq!(policy.redact("note", "nothing personal"), "nothing personal");
+/// assert_eq!(
+///     policy.redact("login", r#"Login { user: "jdoe", password: "hunter2" }"#),
+///     r#"Login { user: "jdoe", password: "[REDACTED]" }"#
+/// );
 /// ```
 #[derive(Clone, Debug)]
 pub struct TracePolicy {
@@ -230,18 +238,25 @@ impl TracePolicy {
         if self.is_sensitive(field) {
             Cow::Borrowed(REDACTED)
         } else {
-            self.inner.redactor.redact_str(value)
+            self.redact_text(value)
         }
     }
 
     /// Whether [`redact`](Self::redact) could change `value` recorded under `field`.
     pub fn would_change(&self, field: &str, value: &str) -> bool {
-        self.is_sensitive(field) || !self.inner.redactor.scanner().is_clean(value.as_bytes())
+        self.is_sensitive(field)
+            || !self.inner.redactor.scanner().is_clean(value.as_bytes())
+            || crate::pairs::redact_named_values(self, value).is_some()
     }
 
-    /// Free text (a failure message, a formatted line) with every finding replaced.
+    /// Free text (a failure message, a formatted line) with every finding
+    /// replaced, and the value of every sensitive name written in it
+    /// (`password: "..."`, `token=...`).
     pub fn redact_text<'a>(&self, text: &'a str) -> Cow<'a, str> {
-        self.inner.redactor.redact_str(text)
+        match crate::pairs::redact_named_values(self, text) {
+            Some(named) => Cow::Owned(self.inner.redactor.redact_str(&named).into_owned()),
+            None => self.inner.redactor.redact_str(text),
+        }
     }
 }
 

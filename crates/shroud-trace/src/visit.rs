@@ -255,8 +255,21 @@ impl<'p, 's> Collect<'p, 's> {
             return self.redacted();
         }
         let start = self.s.arena.len();
-        if self.policy.redactor().redact_into(value, &mut self.s.arena) {
+        // Names inside the value (`password: "..."` in a struct's `Debug`)
+        // get the field-name rules too, before the detectors run.
+        let named = crate::pairs::redact_named_values(self.policy, value);
+        if named.is_some() {
             self.changed = true;
+        }
+        if self
+            .policy
+            .redactor()
+            .redact_into(named.as_deref().unwrap_or(value), &mut self.s.arena)
+        {
+            self.changed = true;
+        }
+        if let Some(mut named) = named {
+            wipe(&mut named);
         }
         start..self.s.arena.len()
     }

@@ -126,6 +126,41 @@ fn fmt_full_sink_sees_only_redacted_values() {
 }
 
 #[test]
+fn secrets_named_inside_a_debug_value_are_redacted() {
+    #[derive(Debug)]
+    #[allow(dead_code)]
+    struct Login {
+        user: &'static str,
+        password: &'static str,
+        otp: Option<u32>,
+        attempts: u8,
+    }
+    let out = Captured::default();
+    tracing::subscriber::with_default(redacted_fmt(&out), || {
+        let login = Login {
+            user: "jdoe",
+            password: "hunter2-Zq9",
+            otp: Some(492_817),
+            attempts: 2,
+        };
+        tracing::info!(?login, query = "next=/home&api_key=k-77f1c0", "login attempt");
+    });
+    let text = out.text();
+    for secret in ["hunter2-Zq9", "492817", "k-77f1c0"] {
+        assert!(!text.contains(secret), "{secret} leaked into:\n{text}");
+    }
+    for keep in [
+        r#"user: "jdoe""#,
+        "attempts: 2",
+        "next=/home",
+        r#"password: "[REDACTED]""#,
+        "otp: [REDACTED]",
+    ] {
+        assert!(text.contains(keep), "{keep:?} missing from:\n{text}");
+    }
+}
+
+#[test]
 fn fmt_json_sink_sees_only_redacted_values() {
     let out = Captured::default();
     let fmt = tracing_subscriber::fmt::layer()
