@@ -28,7 +28,7 @@ use std::task::{Context, Poll};
 use http::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue, PROXY_AUTHORIZATION};
 use http::{HeaderMap, Request};
 use serde_json::Value;
-use shroud_core::{CallerId, Claims};
+use shroud_core::{CallerId, Claims, TokenCarrier};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -105,8 +105,9 @@ const RESERVED: [&str; 10] = [
 /// the header). A claim the anonymized set lacks writes no header.
 ///
 /// Before forwarding, `Authorization`, `Proxy-Authorization`, the configured
-/// cookies and headers ([`strip_header`](Self::strip_header): a token read
-/// from `x-access-token`, say) are removed, and so is any incoming header of
+/// cookies and headers ([`strip_header`](Self::strip_header)) and whatever
+/// carried this request's token (the cookie or header the JWT layer read
+/// it from, its [`TokenCarrier`]) are removed, and so is any incoming header of
 /// the names the gateway writes, also when spelt with `_` for `-` (many
 /// upstream frameworks read `x_shroud_sub` as `x-shroud-sub`).
 ///
@@ -170,12 +171,23 @@ impl Gateway {
         Ok(self)
     }
 
-    fn strip(&self, headers: &mut HeaderMap) {
+    fn strip(&self, headers: &mut HeaderMap, carrier: Option<&TokenCarrier>) {
         headers.remove(AUTHORIZATION);
         headers.remove(PROXY_AUTHORIZATION);
         for h in &self.strip {
             headers.remove(h);
         }
+        // Wherever the JWT layer read this request's token.
+        let carried_cookie = match carrier {
+            Some(TokenCarrier::Header(name)) => {
+                if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                    headers.remove(name);
+                }
+                None
+            }
+            Some(TokenCarrier::Cookie(name)) => Some(&**name),
+            _ => None,
+        };
         // The names the gateway writes, however a client spells the dashes.
         let spoofed: Vec<HeaderName> = headers
             .keys()
@@ -191,7 +203,7 @@ impl Gateway {
         for k in spoofed {
             headers.remove(k);
         }
-        if self.cookies.is_empty() || !headers.contains_key(COOKIE) {
+        if (self.cookies.is_empty() && carried_cookie.is_none()) || !headers.contains_key(COOKIE) {
             return;
         }
         let mut kept: Vec<&str> = Vec::new();
@@ -202,7 +214,8 @@ impl Gateway {
             for pair in text.split(';') {
                 let pair = pair.trim();
                 let name = pair.split_once('=').map_or(pair, |(n, _)| n).trim();
-                if !pair.is_empty() && !self.cookies.iter().any(|c| c == name) {
+                if !pair.is_empty() && !self.cookies.iter().any(|c| c == name) && carried_cookie != Some(name)
+                {
                     kept.push(pair);
                 }
             }
@@ -397,7 +410,8 @@ where
         req.extensions_mut().remove::<AnonymizedClaims>();
         req.extensions_mut().remove::<CallerId>();
         if let Some(gateway) = &self.gateway {
-            gateway.strip(req.headers_mut());
+            let carrier = req.extensions().get::<TokenCarrier>().cloned();
+            gateway.strip(req.headers_mut(), carrier.as_ref());
         }
         let claims = if M::KEEP {
             req.extensions().get::<Claims>().cloned()
@@ -462,7 +476,7 @@ mod tests {
         h.insert("x-shroud-sub", HeaderValue::from_static("spoofed"));
         h.append(COOKIE, HeaderValue::from_static("theme=dark; session=secret"));
         h.append(COOKIE, HeaderValue::from_static("session=again;lang=en"));
-        g.strip(&mut h);
+        g.strip(&mut h, None);
         assert!(h.get(AUTHORIZATION).is_none());
         assert!(h.get("x-shroud-sub").is_none());
         assert_eq!(h.get_all(COOKIE).iter().count(), 1);
@@ -470,7 +484,7 @@ mod tests {
 
         let mut only = HeaderMap::new();
         only.insert(COOKIE, HeaderValue::from_static("session=secret"));
-        g.strip(&mut only);
+        g.strip(&mut only, None);
         assert!(only.get(COOKIE).is_none());
     }
 

@@ -257,3 +257,39 @@ async fn gateway_forwards_pseudonyms_and_no_credentials() {
     assert_eq!(v["sub"], Value::Null, "{body}");
     assert!(!body.contains("forged"), "{body}");
 }
+
+#[tokio::test]
+async fn gateway_strips_whatever_carried_the_token_without_being_told() {
+    use shroud_jwt::TokenSource;
+
+    let up = serve(Router::new().route("/", get(upstream))).await;
+    let verifier = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").key(Key::hmac(&SECRET, Algorithm::HS256).unwrap()))
+        .build()
+        .unwrap();
+    // The token may come in a cookie or a header the gateway was not told
+    // about.
+    let jwt = JwtLayer::new(verifier).sources([
+        TokenSource::Cookie("at".into()),
+        TokenSource::Header(http::HeaderName::from_static("x-jwt")),
+    ]);
+    let router = Router::new()
+        .route("/proxy", get(proxy))
+        .with_state(up)
+        .layer(AnonymizeLayer::new(policy()).gateway(Gateway::new()))
+        .layer(jwt);
+    let addr = serve(router).await;
+    let t = token(&claims());
+    for (name, value) in [("cookie", format!("theme=dark; at={t}")), ("x-jwt", t.clone())] {
+        let (status, body) = send(addr, "/proxy", &[(name, &value)]).await;
+        assert_eq!(status, StatusCode::OK, "{name}");
+        assert!(
+            !body.contains(&t),
+            "the token in {name} reached the upstream: {body}"
+        );
+        let v: Value = serde_json::from_str(&body).unwrap();
+        if name == "cookie" {
+            assert_eq!(v["cookie"], "theme=dark", "{body}");
+        }
+    }
+}

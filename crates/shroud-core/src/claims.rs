@@ -240,6 +240,28 @@ impl From<Map<String, Value>> for Claims {
 #[error("claims must be a JSON object")]
 pub struct NotAnObject;
 
+/// Where the request's token was read from, set per request by the JWT
+/// layer (a request extension): a layer that forwards the request
+/// upstream (shroud-anon's gateway) removes it, wherever the token came
+/// from.
+///
+/// ```
+/// use shroud_core::TokenCarrier;
+///
+/// let c = TokenCarrier::Cookie("session".into());
+/// assert_eq!(c, TokenCarrier::Cookie("session".into()));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenCarrier {
+    /// The `Authorization` header (or gRPC `authorization` metadata).
+    Authorization,
+    /// The cookie of this name.
+    Cookie(Arc<str>),
+    /// The header of this name (lower case).
+    Header(Arc<str>),
+}
+
 impl TryFrom<Value> for Claims {
     type Error = NotAnObject;
 

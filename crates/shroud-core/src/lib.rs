@@ -33,7 +33,7 @@ mod redactor;
 mod strategy;
 
 pub use caller::CallerId;
-pub use claims::{Claims, ClaimsShapeError, NotAnObject, TokenInfo};
+pub use claims::{Claims, ClaimsShapeError, NotAnObject, TokenCarrier, TokenInfo};
 pub use detect::{CustomId, Finding, Kind, LiteralOptions, Scanner, ScannerBuilder, ScannerError};
 pub use key::{KeyError, KeyId, MAX_SECRET_LEN, MIN_SECRET_LEN, SecretJson, SecretKey};
 pub use redactor::{Redactor, RedactorBuilder};

@@ -64,14 +64,14 @@ fn check(token: &[u8]) -> Result<&[u8], Rejection> {
 }
 
 /// Finds the request's one token. `Ok(None)` when there is none.
-pub(crate) fn find<'a>(
+pub(crate) fn find<'a, 's>(
     headers: &'a HeaderMap,
-    sources: &[TokenSource],
+    sources: &'s [TokenSource],
     grpc: bool,
     max_len: usize,
-) -> Result<Option<&'a [u8]>, Rejection> {
-    let mut found: Option<&'a [u8]> = None;
-    let mut put = |t: &'a [u8]| -> Result<(), Rejection> {
+) -> Result<Option<(&'a [u8], &'s TokenSource)>, Rejection> {
+    let mut found: Option<(&'a [u8], &'s TokenSource)> = None;
+    let mut put = |t: &'a [u8], source: &'s TokenSource| -> Result<(), Rejection> {
         if found.is_some() {
             return Err(Rejection::MultipleTokens);
         }
@@ -79,7 +79,7 @@ pub(crate) fn find<'a>(
         if t.len() > max_len {
             return Err(Rejection::TokenTooLarge);
         }
-        found = Some(check(t)?);
+        found = Some((check(t)?, source));
         Ok(())
     };
     let bearer_configured = sources.contains(&TokenSource::Bearer);
@@ -88,7 +88,7 @@ pub(crate) fn find<'a>(
             TokenSource::Bearer => {
                 for v in headers.get_all(AUTHORIZATION) {
                     match bearer(v.as_bytes()) {
-                        Some(t) => put(t)?,
+                        Some(t) => put(t, source)?,
                         // `Authorization: Bearer` with nothing after it.
                         None if v.as_bytes().eq_ignore_ascii_case(b"bearer") => {
                             return Err(Rejection::Malformed);
@@ -102,12 +102,12 @@ pub(crate) fn find<'a>(
                     match bearer(v.as_bytes()) {
                         // With `Bearer` also a source, it took this value.
                         Some(_) if bearer_configured => {}
-                        Some(t) => put(t)?,
+                        Some(t) => put(t, source)?,
                         // The scheme with nothing after it, as `Bearer` answers.
                         None if v.as_bytes().eq_ignore_ascii_case(b"bearer") => {
                             return Err(Rejection::Malformed);
                         }
-                        None => put(trim_end(v.as_bytes()))?,
+                        None => put(trim_end(v.as_bytes()), source)?,
                     }
                 }
             }
@@ -126,7 +126,7 @@ pub(crate) fn find<'a>(
                             // An emptied cookie (how a logout clears it) is
                             // no token, not a malformed one.
                             if !value.is_empty() {
-                                put(value)?;
+                                put(value, source)?;
                             }
                         }
                     }
@@ -134,12 +134,27 @@ pub(crate) fn find<'a>(
             }
             TokenSource::Header(name) => {
                 for v in headers.get_all(name) {
-                    put(bearer(v.as_bytes()).unwrap_or(trim_end(trim_start(v.as_bytes()))))?;
+                    put(
+                        bearer(v.as_bytes()).unwrap_or(trim_end(trim_start(v.as_bytes()))),
+                        source,
+                    )?;
                 }
             }
         }
     }
     Ok(found)
+}
+
+impl TokenSource {
+    /// Where a token read from this source was carried.
+    pub(crate) fn carrier(&self) -> shroud_core::TokenCarrier {
+        use shroud_core::TokenCarrier;
+        match self {
+            TokenSource::Bearer | TokenSource::Grpc => TokenCarrier::Authorization,
+            TokenSource::Cookie(name) => TokenCarrier::Cookie(name.as_str().into()),
+            TokenSource::Header(name) => TokenCarrier::Header(name.as_str().into()),
+        }
+    }
 }
 
 fn trim_start(v: &[u8]) -> &[u8] {
@@ -169,7 +184,7 @@ mod tests {
     fn one(pairs: &[(&str, &str)], sources: &[TokenSource]) -> Result<Option<Vec<u8>>, Rejection> {
         let h = headers(pairs);
         let grpc = is_grpc(&h);
-        find(&h, sources, grpc, 100).map(|t| t.map(<[u8]>::to_vec))
+        find(&h, sources, grpc, 100).map(|t| t.map(|(t, _)| t.to_vec()))
     }
 
     #[test]

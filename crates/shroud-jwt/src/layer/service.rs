@@ -3,7 +3,7 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use http::{Request, Response};
-use shroud_core::{Claims, TokenInfo};
+use shroud_core::{Claims, TokenCarrier, TokenInfo};
 use tower_service::Service;
 
 use super::future::ResponseFuture;
@@ -76,6 +76,7 @@ where
         // Nothing upstream may pose as verified claims.
         req.extensions_mut().remove::<Claims>();
         req.extensions_mut().remove::<TokenInfo>();
+        req.extensions_mut().remove::<TokenCarrier>();
         let kind = RequestKind::of(req.headers());
         let found = find(
             req.headers(),
@@ -83,13 +84,15 @@ where
             kind.grpc,
             self.verifier.max_token_len(),
         );
+        let mut carrier = None;
         let outcome = match found {
             Err(rejection) => Outcome::Rejected(rejection),
             Ok(None) if self.settings.optional => return ResponseFuture::inner(self.inner.call(req)),
             Ok(None) => Outcome::Rejected(Rejection::MissingToken),
-            Ok(Some(token)) => match self.verifier.verify_outcome(token, false) {
+            Ok(Some((token, source))) => match self.verifier.verify_outcome(token, false) {
                 Outcome::Refresh(pending) => {
                     let token = Bytes::copy_from_slice(token);
+                    req.extensions_mut().insert(source.carrier());
                     // Take the service that was polled ready; leave a clone.
                     let clone = self.inner.clone();
                     let inner = std::mem::replace(&mut self.inner, clone);
@@ -105,12 +108,18 @@ where
                         kind,
                     );
                 }
-                other => other,
+                other => {
+                    carrier = Some(source.carrier());
+                    other
+                }
             },
         };
         match outcome {
             Outcome::Verified(verified) => {
                 insert_verified(&mut req, verified);
+                if let Some(c) = carrier {
+                    req.extensions_mut().insert(c);
+                }
                 ResponseFuture::inner(self.inner.call(req))
             }
             Outcome::Rejected(rejection) => {
