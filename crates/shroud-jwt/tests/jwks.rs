@@ -98,7 +98,8 @@ async fn api(jwks: RemoteJwks) -> SocketAddr {
     addr
 }
 
-async fn call(addr: SocketAddr, token: &str) -> StatusCode {
+/// The API's whole answer to a GET with `token`.
+async fn get_with(addr: SocketAddr, token: &str) -> http::Response<Bytes> {
     let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
     let req = Request::get(format!("http://{addr}/"))
         .header("authorization", format!("Bearer {token}"))
@@ -108,9 +109,24 @@ async fn call(addr: SocketAddr, token: &str) -> StatusCode {
         .await
         .unwrap()
         .unwrap();
-    let status = res.status();
-    let _ = res.into_body().collect().await;
-    status
+    let (parts, body) = res.into_parts();
+    http::Response::from_parts(parts, body.collect().await.unwrap().to_bytes())
+}
+
+async fn call(addr: SocketAddr, token: &str) -> StatusCode {
+    get_with(addr, token).await.status()
+}
+
+/// A JWKS server that fails every fetch, and the verifier trusting it
+/// (besides `also`).
+async fn failing_jwks(also: Option<TrustedIssuer>) -> (Jwks, SocketAddr, Verifier) {
+    let (server, jwks_addr) = jwks_server(60).await;
+    server.fail();
+    let mut b = Verifier::builder().issuer(TrustedIssuer::new("https://id.example").jwks(remote(jwks_addr)));
+    if let Some(issuer) = also {
+        b = b.issuer(issuer);
+    }
+    (server, jwks_addr, b.build().unwrap())
 }
 
 /// Polls until `f` is true, at most `limit`.
@@ -210,13 +226,7 @@ async fn outage_keeps_serving_cached_keys() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_keys_ever_loaded_fails_closed() {
-    let (server, jwks_addr) = jwks_server(60).await;
-    server.fail();
-    let jwks = remote(jwks_addr);
-    let verifier = Verifier::builder()
-        .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
-        .build()
-        .unwrap();
+    let (_server, _, verifier) = failing_jwks(None).await;
     let err = verifier
         .verify_async(&ec().token("E", &claims()))
         .await
@@ -229,20 +239,11 @@ async fn no_keys_is_a_503_with_retry_after_not_a_challenge() {
     let (server, jwks_addr) = jwks_server(60).await;
     server.fail();
     let addr = api(remote(jwks_addr)).await;
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let req = Request::get(format!("http://{addr}/"))
-        .header("authorization", format!("Bearer {}", ec().token("E", &claims())))
-        .body(Full::default())
-        .unwrap();
-    let res = tokio::time::timeout(Duration::from_secs(10), client.request(req))
-        .await
-        .unwrap()
-        .unwrap();
+    let res = get_with(addr, &ec().token("E", &claims())).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(res.headers()["retry-after"], "5");
     assert!(res.headers().get("www-authenticate").is_none());
-    let body = res.into_body().collect().await.unwrap().to_bytes();
-    let v: Value = serde_json::from_slice(&body).unwrap();
+    let v: Value = serde_json::from_slice(res.body()).unwrap();
     assert_eq!(v["status"], 503);
     // A token the keys would not cover is still refused as the token's
     // fault once the keys load.
@@ -261,13 +262,10 @@ async fn no_keys_is_a_503_with_retry_after_not_a_challenge() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_issuer_without_keys_among_others_is_a_401_not_a_503() {
-    let (server, jwks_addr) = jwks_server(60).await;
-    server.fail();
-    let verifier = Verifier::builder()
-        .issuer(TrustedIssuer::new("https://id.example").jwks(remote(jwks_addr)))
-        .issuer(TrustedIssuer::new("https://static.example").key(ed().key("S")))
-        .build()
-        .unwrap();
+    let (_server, _, verifier) = failing_jwks(Some(
+        TrustedIssuer::new("https://static.example").key(ed().key("S")),
+    ))
+    .await;
     // A token naming the issuer whose JWKS is down, signed by nobody it
     // trusts: the caller cannot make this a 5xx.
     let err = verifier

@@ -17,6 +17,7 @@ pub(crate) const DECODE_SLICE: usize = 1024;
 /// otherwise become tens of MiB held at once. A body that inflates further
 /// is refused ([`RedactError::Inflated`]): no text or JSON response is
 /// that repetitive.
+#[cfg(feature = "compression")]
 pub(crate) const MAX_INFLATED_SLICE: usize = 4 << 20;
 
 /// The largest zstd window a body may ask the decoder for, as a power of

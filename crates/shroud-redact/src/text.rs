@@ -209,18 +209,22 @@ mod tests {
         out
     }
 
+    /// The default policy with `max_pending` at `cap`.
+    fn capped(cap: usize) -> Policy {
+        Policy::builder()
+            .limits(crate::Limits {
+                max_pending: cap,
+                ..crate::Limits::default()
+            })
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn a_finding_that_never_ends_is_refused_at_the_cap() {
         // A bearer token that keeps growing can be neither sent whole nor cut:
         // held up to the cap, then refused, nothing of it sent.
-        let p = Policy::builder()
-            .limits(crate::Limits {
-                max_pending: 64 << 10,
-                ..crate::Limits::default()
-            })
-            .build()
-            .unwrap();
-        let mut r = TextRedactor::new(p);
+        let mut r = TextRedactor::new(capped(64 << 10));
         let mut out = Vec::new();
         r.feed(b"auth: Bearer ", &mut out).unwrap();
         let frame = [b'A'; 4096];
@@ -245,14 +249,7 @@ mod tests {
     #[test]
     fn a_finding_held_past_the_cut_is_not_rescanned_per_frame() {
         let cap = 256 << 10;
-        let p = Policy::builder()
-            .limits(crate::Limits {
-                max_pending: cap,
-                ..crate::Limits::default()
-            })
-            .build()
-            .unwrap();
-        let mut r = TextRedactor::new(p);
+        let mut r = TextRedactor::new(capped(cap));
         let mut out = Vec::new();
         r.feed(b"auth: Bearer ", &mut out).unwrap();
         let mut fed = 0;
