@@ -227,7 +227,7 @@ impl Default for JwtConfig {
 }
 
 /// A trusted issuer.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IssuerConfig {
     /// The `iss` value; `"*"` trusts any `iss` signed by these keys.
@@ -245,6 +245,33 @@ pub struct IssuerConfig {
     /// Options of the JWKS fetcher.
     #[serde(default)]
     pub jwks: JwksConfig,
+}
+
+/// Shows the JWKS URL without user information, query or fragment (a
+/// signed URL's token, say), as the fetcher's logs do.
+impl fmt::Debug for IssuerConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IssuerConfig")
+            .field("issuer", &self.issuer)
+            .field("audiences", &self.audiences)
+            .field("keys", &self.keys)
+            .field("jwks_url", &self.jwks_url.as_deref().map(url_for_logs))
+            .field("jwks", &self.jwks)
+            .finish()
+    }
+}
+
+/// `url` without user information, query or fragment.
+fn url_for_logs(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or_default();
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// Options of a remote JWKS.
@@ -633,6 +660,21 @@ impl JwksConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_a_jwks_url_without_credentials_or_query() {
+        let c = IssuerConfig {
+            issuer: "https://id.example".into(),
+            jwks_url: Some("https://u:p4ss@id.example:8443/keys.json?sig=s3cr3t#frag".into()),
+            ..IssuerConfig::default()
+        };
+        let shown = format!("{c:?}");
+        assert!(shown.contains("https://id.example:8443/keys.json"), "{shown}");
+        for hidden in ["p4ss", "s3cr3t", "frag", "u:"] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+        assert_eq!(url_for_logs("no scheme?q=1"), "no scheme");
+    }
 
     #[test]
     fn scrub_removes_quoted_values() {
