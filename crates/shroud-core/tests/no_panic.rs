@@ -124,9 +124,21 @@ proptest! {
         let text = String::from_utf8_lossy(&hay).into_owned();
         let r = Redactor::default();
         let out = r.redact_str(&text);
-        for f in r.scanner().scan_str(&text) {
+        let found = r.scanner().scan_str(&text);
+        // The text with every finding cut out: a value may also occur
+        // where it is no finding (`Basic eyJ…9` inside the longer
+        // `Basic eyJ…90Bearer`, which is none), and may survive there.
+        let mut rest = String::new();
+        let mut last = 0;
+        for f in &found {
+            rest.push_str(&text[last..f.range.start]);
+            rest.push('\0');
+            last = f.range.end;
+        }
+        rest.push_str(&text[last..]);
+        for f in &found {
             let value = &text[f.range.clone()];
-            if value.len() >= 8 {
+            if value.len() >= 8 && !rest.contains(value) {
                 prop_assert!(!out.contains(value), "{value:?} survived");
             }
         }
