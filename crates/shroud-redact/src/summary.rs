@@ -41,11 +41,28 @@ impl RedactionSummary {
             bytes_out = self.bytes_out,
             redactions = self.total(),
             headers = self.headers,
-            rules = ?self.rules,
-            detectors = ?self.detectors,
+            rules = %Counts(&self.rules),
+            detectors = %Counts(&self.detectors),
             error = self.error.as_deref(),
             "response redacted"
         );
+    }
+}
+
+/// Counts by name, written `email(3), password(1)`: no `name: value` or
+/// `name=value` pair, which a PII-safe log layer would take for a named
+/// secret (`password`) and hide.
+struct Counts<'a>(&'a BTreeMap<String, u64>);
+
+impl std::fmt::Display for Counts<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, (name, n)) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{name}({n})")?;
+        }
+        Ok(())
     }
 }
 
