@@ -40,11 +40,10 @@ impl RequestKind {
         let web = if grpc {
             headers.get(CONTENT_TYPE).and_then(|v| {
                 let rest = v.as_bytes().get(16..)?;
-                let text = b"-web-text";
-                let bin = b"-web";
-                if rest.len() >= text.len() && rest[..text.len()].eq_ignore_ascii_case(text) {
+                let starts = |p: &[u8]| rest.get(..p.len()).is_some_and(|r| r.eq_ignore_ascii_case(p));
+                if starts(b"-web-text") {
                     Some("application/grpc-web-text")
-                } else if rest.len() >= bin.len() && rest[..bin.len()].eq_ignore_ascii_case(bin) {
+                } else if starts(b"-web") {
                     Some("application/grpc-web")
                 } else {
                     None

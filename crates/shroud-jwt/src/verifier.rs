@@ -290,6 +290,17 @@ pub(crate) struct Pending {
     decrypted: Option<Zeroizing<Vec<u8>>>,
 }
 
+impl Failed {
+    /// A refetch of `issuer`'s keys, for a token that was not encrypted
+    /// (or whose plaintext [`Verifier::verify_nested`] adds).
+    fn refresh(issuer: usize) -> Failed {
+        Failed::Refresh(Pending {
+            issuer,
+            decrypted: None,
+        })
+    }
+}
+
 impl From<Rejection> for Failed {
     fn from(r: Rejection) -> Self {
         Failed::Rejected(r)
@@ -618,12 +629,7 @@ impl Verifier {
         let keys = match entry.keys.current() {
             Some(keys) => keys,
             // Nothing loaded yet (or too stale to serve): wait for a fetch once.
-            None if remote && !refreshed => {
-                return Err(Failed::Refresh(Pending {
-                    issuer,
-                    decrypted: None,
-                }));
-            }
+            None if remote && !refreshed => return Err(Failed::refresh(issuer)),
             // With every issuer's keys gone, no token can pass: an outage,
             // answered 503. With one issuer's keys gone among others, the
             // answer stays a 401: the issuer is named by the unverified
@@ -643,12 +649,7 @@ impl Verifier {
         let kid = header.kid.as_deref();
         let key = match keys.check_signature(header.alg, kid, signing_input, signature) {
             Ok(key) => key,
-            Err(SignatureError::NoKey) if remote && !refreshed => {
-                return Err(Failed::Refresh(Pending {
-                    issuer,
-                    decrypted: None,
-                }));
-            }
+            Err(SignatureError::NoKey) if remote && !refreshed => return Err(Failed::refresh(issuer)),
             Err(SignatureError::NoKey) => return Err(Rejection::UnknownKey.into()),
             Err(SignatureError::Rejected(r)) => return Err(r.into()),
         };

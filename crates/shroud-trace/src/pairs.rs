@@ -70,9 +70,9 @@ fn next_separator(b: &[u8]) -> Option<usize> {
     b[i..].iter().position(|&c| c == b':' || c == b'=').map(|p| i + p)
 }
 
-/// The name written right before the separator at `sep`, and where it
-/// starts: a quoted JSON name (`"name":`) or a bare run of letters,
-/// digits, `_`, `-` and `.`.
+/// The name written right before the separator at `sep`: a quoted JSON
+/// name (`"name":`) or a bare run of letters, digits, `_`, `-` and `.`;
+/// none for the label of a replacement (`[REDACTED:email]`).
 fn name_before(b: &[u8], sep: usize) -> Option<&str> {
     let name_char = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.');
     let (start, end) = if sep > 0 && b[sep - 1] == b'"' {
