@@ -17,30 +17,39 @@ const MAX_NAME: usize = 64;
 /// A quoted value keeps its quotes; an unquoted one runs to the next `,`,
 /// `;`, `&`, whitespace (after `=`), or closing bracket outside brackets
 /// and quotes of its own (`Some("x")`, `[1, 2]` are whole values).
+#[inline]
 pub(crate) fn redact_named_values(policy: &TracePolicy, text: &str) -> Option<String> {
+    // Most values hold no separator at all: that answer costs a few words'
+    // worth of work, inlined, with the pass itself kept out of line.
+    let first = next_separator(text.as_bytes())?;
+    redact_from(policy, text, first)
+}
+
+/// [`redact_named_values`] from the first separator, at `first`.
+#[inline(never)]
+fn redact_from(policy: &TracePolicy, text: &str, first: usize) -> Option<String> {
     let b = text.as_bytes();
     let mut out: Option<String> = None;
     // Bytes of `text` before `copied` are already in `out`.
     let mut copied = 0;
-    let mut i = 0;
-    while let Some(k) = next_separator(&b[i..]) {
-        let sep = i + k;
-        i = sep + 1;
-        let Some(name) = name_before(b, sep) else { continue };
-        if !policy.is_sensitive(name) {
-            continue;
+    let mut sep = first;
+    loop {
+        let mut resume = sep + 1;
+        if let Some(name) = name_before(b, sep)
+            && policy.is_sensitive(name)
+            && let Some((start, end)) = value_after(b, sep)
+            && start >= copied
+        {
+            let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            o.push_str(&text[copied..start]);
+            o.push_str(REDACTED);
+            copied = end;
+            resume = resume.max(end);
         }
-        let Some((start, end)) = value_after(b, sep) else {
-            continue;
-        };
-        if start < copied {
-            continue;
+        match next_separator(&b[resume..]) {
+            Some(k) => sep = resume + k,
+            None => break,
         }
-        let o = out.get_or_insert_with(|| String::with_capacity(text.len()));
-        o.push_str(&text[copied..start]);
-        o.push_str(REDACTED);
-        copied = end;
-        i = end.max(i);
     }
     let mut o = out?;
     o.push_str(&text[copied..]);
@@ -48,26 +57,34 @@ pub(crate) fn redact_named_values(policy: &TracePolicy, text: &str) -> Option<St
 }
 
 /// The next `:` or `=`. Values are mostly short: eight bytes a step
-/// without the setup of a vectorized search, which long ones get.
+/// without the setup of a vectorized search (which long ones get), the
+/// last step overlapping the one before it rather than going byte by byte.
 #[inline]
 fn next_separator(b: &[u8]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     // 0x80 in each byte of `x` that is zero, exactly.
     let zeros = |x: u64| !(((x & LOW7) + LOW7) | x | LOW7);
+    let hit = |at: usize| {
+        let w = u64::from_le_bytes(b[at..at + 8].try_into().expect("eight bytes"));
+        let m = zeros(w ^ (LO * u64::from(b':'))) | zeros(w ^ (LO * u64::from(b'=')));
+        (m != 0).then(|| at + (m.trailing_zeros() / 8) as usize)
+    };
     if b.len() >= 64 {
         return memchr::memchr2(b':', b'=', b);
     }
+    if b.len() < 8 {
+        return b.iter().position(|&c| c == b':' || c == b'=');
+    }
     let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-        let m = zeros(w ^ (LO * u64::from(b':'))) | zeros(w ^ (LO * u64::from(b'=')));
-        if m != 0 {
-            return Some(i + (m.trailing_zeros() / 8) as usize);
+    while i + 8 <= b.len() {
+        if let Some(p) = hit(i) {
+            return Some(p);
         }
         i += 8;
     }
-    b[i..].iter().position(|&c| c == b':' || c == b'=').map(|p| i + p)
+    // The last eight bytes: those before `i` were found clean above.
+    if i < b.len() { hit(b.len() - 8) } else { None }
 }
 
 /// The name written right before the separator at `sep`: a quoted JSON
@@ -223,6 +240,19 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The word-at-a-time search finds the first separator, at any
+        /// length and position (the overlapping last word included).
+        #[test]
+        fn separator_search_finds_the_first(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b':', b'=', b' ', 0x80, 0xff, b'9', b';', b'<', b'>']),
+                0..90,
+            ),
+        ) {
+            let want = bytes.iter().position(|&c| c == b':' || c == b'=');
+            proptest::prop_assert_eq!(next_separator(&bytes), want);
+        }
+
         #[test]
         fn any_text_is_handled_and_named_secrets_never_survive(
             parts in proptest::collection::vec(
