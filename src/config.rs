@@ -365,10 +365,15 @@ pub struct ValidationConfig {
     /// Clock skew allowed on `exp`, `nbf`, `iat`, seconds (at most 300).
     #[serde(default = "default_leeway")]
     pub leeway_secs: u64,
-    /// Accepted audiences (empty: `aud` is not checked unless an issuer
-    /// lists audiences).
+    /// Accepted audiences. Empty (and no list on the token's issuer): a
+    /// token carrying `aud` is refused, unless `any_audience` is set;
+    /// tokens without `aud` pass.
     #[serde(default)]
     pub audiences: Vec<String>,
+    /// With no audience configured, accept tokens whatever their `aud`.
+    /// Only for a service that is the sole audience of its issuers' tokens.
+    #[serde(default)]
+    pub any_audience: bool,
     /// Claims every token must carry.
     #[serde(default)]
     pub required_claims: Vec<String>,
@@ -403,6 +408,7 @@ impl Default for ValidationConfig {
         ValidationConfig {
             leeway_secs: default_leeway(),
             audiences: Vec::new(),
+            any_audience: false,
             required_claims: Vec::new(),
             typ: None,
             require_exp: true,

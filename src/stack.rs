@@ -596,6 +596,7 @@ pub(crate) fn jwt_layer(cfg: &JwtConfig) -> Result<JwtLayer, ConfigError> {
     for aud in &v.audiences {
         b = b.audience(aud);
     }
+    b = b.any_audience(v.any_audience);
     for claim in &v.required_claims {
         b = b.require_claim(claim);
     }

@@ -282,7 +282,10 @@ impl TryFrom<Value> for Claims {
 pub struct TokenInfo {
     /// The JWS algorithm that verified the signature (`"RS256"`, ...).
     pub alg: &'static str,
-    /// The `kid` header of the verifying key, if the token named one.
+    /// The key id of the key that verified the token (for claims encrypted
+    /// without a signature, of the key that decrypted them), if that key
+    /// has one. Never the token's own `kid` header, which its sender
+    /// chooses: a key without an id verifies tokens naming any.
     pub kid: Option<Arc<str>>,
     /// The issuer whose keys verified the token.
     pub issuer: Option<Arc<str>>,

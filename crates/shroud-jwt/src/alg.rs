@@ -44,8 +44,11 @@ pub fn parse_alg(name: &str) -> Option<Algorithm> {
     ALL.iter().copied().find(|a| alg_name(*a) == name)
 }
 
+/// The bit of a supported algorithm; none (0) for one shroud does not
+/// support (`Algorithm` is non-exhaustive), so that such an algorithm is in
+/// no set and never stands for another.
 fn bit(alg: Algorithm) -> u16 {
-    1 << ALL.iter().position(|a| *a == alg).unwrap_or(0)
+    ALL.iter().position(|a| *a == alg).map_or(0, |i| 1 << i)
 }
 
 /// A set of JWS algorithms (a bit set; `Copy`).

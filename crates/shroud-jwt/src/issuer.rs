@@ -179,7 +179,7 @@ struct Inner {
 /// let token = issuer.mint(&json!({"sub": "user-1", "scope": "orders:read"}))?;
 ///
 /// let verifier = Verifier::builder()
-///     .issuer(TrustedIssuer::new("https://id.example").key(Key::hmac(secret, Algorithm::HS256)?))
+///     .issuer(TrustedIssuer::new("https://id.example").key(Key::hmac(secret, Algorithm::HS256)?.with_kid("k1")))
 ///     .audience("api")
 ///     .build()?;
 /// let verified = verifier.verify(&token)?;

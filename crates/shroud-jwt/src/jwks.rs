@@ -293,7 +293,28 @@ impl RemoteJwksBuilder {
         }
         let s = &self.settings;
         if s.min_ttl > s.max_ttl || s.ttl.is_zero() || s.timeout.is_zero() || s.retry.is_zero() {
-            return Err(ConfigError::Invalid("JWKS durations"));
+            return Err(ConfigError::Invalid(
+                "JWKS durations: ttl, timeout and retry must be above 0, and the TTL bounds in order",
+            ));
+        }
+        // A zero minimum TTL lets `max-age=0` (or `no-cache`) make the
+        // task refetch without pause; durations past the cap could overflow
+        // the clock arithmetic and end the task.
+        if s.min_ttl < MIN_TTL_FLOOR {
+            return Err(ConfigError::Invalid("JWKS minimum TTL must be at least 1 s"));
+        }
+        if [
+            s.ttl,
+            s.max_ttl,
+            s.max_stale,
+            s.retry,
+            s.unknown_kid_interval,
+            s.timeout,
+        ]
+        .iter()
+        .any(|d| *d > MAX_DURATION)
+        {
+            return Err(ConfigError::Invalid("JWKS durations must be at most 30 days"));
         }
         let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::aws_lc_rs::default_provider(),
@@ -330,6 +351,12 @@ impl RemoteJwksBuilder {
 fn webpki_roots() -> &'static [rustls::pki_types::TrustAnchor<'static>] {
     webpki_roots::TLS_SERVER_ROOTS
 }
+
+/// The lowest minimum TTL: refetches are at least this far apart.
+const MIN_TTL_FLOOR: Duration = Duration::from_secs(1);
+
+/// The longest any JWKS duration setting may be.
+const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
 
 async fn run(weak: Weak<Shared>, wake: Arc<Notify>, client: HttpsClient) {
     let mut failures: u32 = 0;
@@ -485,5 +512,32 @@ mod tests {
             };
             assert!(e.to_string().contains("loopback"), "{bad}: {e}");
         }
+    }
+
+    #[tokio::test]
+    async fn refuses_durations_that_spin_or_overflow() {
+        let b = || RemoteJwks::builder("https://idp.example/jwks");
+        let day = Duration::from_secs(24 * 3600);
+        let refused: [(RemoteJwksBuilder, &str); 5] = [
+            // `max-age=0` would refetch without pause.
+            (b().ttl_bounds(Duration::ZERO, day), "at least 1 s"),
+            (b().ttl_bounds(Duration::from_millis(999), day), "at least 1 s"),
+            // `now + ttl + max_stale` would overflow the clock.
+            (b().max_stale(Duration::MAX), "30 days"),
+            (b().ttl_bounds(Duration::from_secs(1), Duration::MAX), "30 days"),
+            (b().retry(31 * day), "30 days"),
+        ];
+        for (builder, why) in refused {
+            let Err(e) = builder.spawn() else {
+                panic!("spawned ({why})")
+            };
+            assert!(e.to_string().contains(why), "{e}");
+        }
+        assert!(
+            b().ttl_bounds(Duration::from_secs(1), 30 * day)
+                .max_stale(30 * day)
+                .spawn()
+                .is_ok()
+        );
     }
 }

@@ -61,10 +61,26 @@ struct RawHeader<'a> {
     kid: Option<Cow<'a, str>>,
     #[serde(borrow)]
     typ: Option<Cow<'a, str>>,
-    crit: Option<IgnoredAny>,
-    b64: Option<IgnoredAny>,
-    zip: Option<IgnoredAny>,
-    enc: Option<IgnoredAny>,
+    #[serde(default)]
+    crit: Present,
+    #[serde(default)]
+    b64: Present,
+    #[serde(default)]
+    zip: Present,
+    #[serde(default)]
+    enc: Present,
+}
+
+/// Whether a header member was sent, whatever its value: `"crit": null` is
+/// sent too (an `Option` would read it as absent), and refused like any
+/// other `crit`.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Present(pub(crate) bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        IgnoredAny::deserialize(d).map(|_| Present(true))
+    }
 }
 
 /// The protected header of a JWS, as far as shroud reads it, borrowed from
@@ -121,10 +137,10 @@ pub(crate) fn header<'b>(encoded: &[u8], buf: &'b mut HeaderBuf) -> Result<Heade
         return Err(Rejection::Malformed);
     }
     let raw: RawHeader<'b> = serde_json::from_slice(json).map_err(|_| Rejection::Malformed)?;
-    if raw.crit.is_some() || raw.b64.is_some() {
+    if raw.crit.0 || raw.b64.0 {
         return Err(Rejection::CriticalHeader);
     }
-    if raw.zip.is_some() || raw.enc.is_some() {
+    if raw.zip.0 || raw.enc.0 {
         return Err(Rejection::Malformed);
     }
     let alg = raw.alg.ok_or(Rejection::Malformed)?;
@@ -193,6 +209,11 @@ mod tests {
                 Rejection::CriticalHeader,
             ),
             (r#"{"alg":"HS256","b64":false}"#, Rejection::CriticalHeader),
+            // Sent as `null`, still sent (an `Option` would read them as absent).
+            (r#"{"alg":"HS256","crit":null}"#, Rejection::CriticalHeader),
+            (r#"{"alg":"HS256","b64":null}"#, Rejection::CriticalHeader),
+            (r#"{"alg":"HS256","zip":null}"#, Rejection::Malformed),
+            (r#"{"alg":"HS256","enc":null}"#, Rejection::Malformed),
             (r#"{"alg":"HS256","zip":"DEF"}"#, Rejection::Malformed),
             (r#"{"alg":"HS256","enc":"A128GCM"}"#, Rejection::Malformed),
             (r#"{"typ":"JWT"}"#, Rejection::Malformed),

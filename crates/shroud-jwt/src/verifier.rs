@@ -57,6 +57,11 @@ pub enum ConfigError {
 /// them only from symmetric key management (`dir`, `A*KW`, `A*GCMKW`), whose
 /// key is a shared secret. The claims are then validated as usual (`exp`,
 /// `nbf`, `iss`, `aud`, ...) and [`TokenInfo::alg`] is the JWE `alg`.
+///
+/// The decryption keys vouch for no particular issuer, so a verifier that
+/// accepts unsigned claims trusts exactly one issuer
+/// ([`VerifierBuilder::build`] refuses more): otherwise whoever shares a
+/// key with one issuer could write claims in another's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum UnsignedClaims {
@@ -206,6 +211,7 @@ struct Inner {
     leeway: i64,
     require_exp: bool,
     audiences: Vec<String>,
+    any_audience: bool,
     required: Vec<String>,
     typ: Option<String>,
     validators: Vec<Validator>,
@@ -457,6 +463,12 @@ impl Verifier {
         {
             return None;
         }
+        // Custom checks run on every presentation (a replay set or a
+        // revocation list must see each one); a failure is verified again,
+        // uncached, and refused there.
+        if self.inner.validators.iter().any(|v| !v(&claims)) {
+            return None;
+        }
         Some(Verified { claims, info })
     }
 
@@ -583,7 +595,7 @@ impl Verifier {
         self.validate(&claims, entry, now)?;
         let info = TokenInfo::new(
             decrypted.alg().name(),
-            decrypted.kid().map(Arc::from),
+            decrypted.key_id().map(Arc::from),
             entry.iss.clone(),
             claims.exp(),
             true,
@@ -656,10 +668,9 @@ impl Verifier {
 
         let claims = Claims::new(map);
         self.validate(&claims, entry, now)?;
-        let kid = match (key.kid(), kid) {
-            (Some(k), Some(h)) if k == h => key.kid_arc(),
-            (_, h) => h.map(Arc::from),
-        };
+        // The kid of the key that verified the token, never the header's:
+        // a key without a kid matches any, and the sender picks the header.
+        let kid = key.kid_arc();
         let info = TokenInfo::new(
             alg_name(header.alg),
             kid,
@@ -715,6 +726,12 @@ impl Verifier {
                 }
                 Some(_) => return Err(Rejection::InvalidClaim),
             }
+        } else if claims.contains("aud") && !inner.any_audience {
+            // A token meant for a named audience, and this service names
+            // none it is: it cannot tell whether the token is meant for it
+            // (RFC 7519 §4.1.3; RFC 8725 §3.9, a token for another service
+            // of the same issuer).
+            return Err(Rejection::AudienceMismatch);
         }
         if inner.required.iter().any(|name| !claims.contains(name)) {
             return Err(Rejection::MissingClaim);
@@ -756,6 +773,7 @@ pub struct VerifierBuilder {
     leeway: Duration,
     require_exp: bool,
     audiences: Vec<String>,
+    any_audience: bool,
     required: Vec<String>,
     typ: Option<String>,
     validators: Vec<Validator>,
@@ -776,6 +794,7 @@ impl Default for VerifierBuilder {
             leeway: DEFAULT_LEEWAY,
             require_exp: true,
             audiences: Vec::new(),
+            any_audience: false,
             required: Vec::new(),
             typ: None,
             validators: Vec::new(),
@@ -826,9 +845,24 @@ impl VerifierBuilder {
     }
 
     /// Adds an accepted audience; a token is accepted when its `aud` names
-    /// any of them. With none configured, `aud` is not checked.
+    /// any of them (an issuer's own list, [`TrustedIssuer::audiences`],
+    /// takes the place of this one for its tokens).
+    ///
+    /// With no audience configured, a token that carries `aud` is refused
+    /// with [`Rejection::AudienceMismatch`] (RFC 7519 §4.1.3): it was meant
+    /// for some service, perhaps another one trusting the same issuer.
+    /// Tokens without `aud` pass. See [`any_audience`](Self::any_audience).
     pub fn audience(mut self, aud: impl Into<String>) -> Self {
         self.audiences.push(aud.into());
+        self
+    }
+
+    /// Accepts tokens whatever their `aud` when no audience is configured
+    /// (default `false`). Only for a service that is the sole audience of
+    /// every token its issuers mint: otherwise a token minted for another
+    /// service is accepted here.
+    pub fn any_audience(mut self, any: bool) -> Self {
+        self.any_audience = any;
         self
     }
 
@@ -929,6 +963,13 @@ impl VerifierBuilder {
         if self.issuers.is_empty() {
             return Err(ConfigError::NoIssuer);
         }
+        // The decryption keys belong to no issuer: with several, a holder of
+        // a shared key could write claims in any issuer's name.
+        if self.unsigned_claims != UnsignedClaims::Refuse && self.issuers.len() > 1 {
+            return Err(ConfigError::Invalid(
+                "unsigned claims need exactly one trusted issuer (the decryption keys vouch for no particular one)",
+            ));
+        }
         if self.leeway > MAX_LEEWAY {
             return Err(ConfigError::LeewayTooLarge);
         }
@@ -966,6 +1007,7 @@ impl VerifierBuilder {
                 leeway: self.leeway.as_secs() as i64,
                 require_exp: self.require_exp,
                 audiences: self.audiences,
+                any_audience: self.any_audience,
                 required: self.required,
                 typ: self.typ,
                 validators: self.validators,

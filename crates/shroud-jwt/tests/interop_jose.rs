@@ -186,7 +186,7 @@ fn custom_claims() -> Map<String, Value> {
 
 fn verifier_for(sig: &Sig) -> Verifier {
     Verifier::builder()
-        .issuer(TrustedIssuer::new(ISS).key(Key::from_jwk(&sig.public).unwrap()))
+        .issuer(TrustedIssuer::new(ISS).key(Key::from_jwk(&sig.public).unwrap().with_kid(sig.name)))
         .audience(AUD)
         .build()
         .unwrap()

@@ -578,7 +578,9 @@ mod nested {
 
             let keys = DecryptionKeySet::new([decryption]);
             let verifier = Verifier::builder()
-                .issuer(TrustedIssuer::new(ISS).key(Key::hmac(SECRET, Algorithm::HS256).unwrap()))
+                .issuer(
+                    TrustedIssuer::new(ISS).key(Key::hmac(SECRET, Algorithm::HS256).unwrap().with_kid("hs")),
+                )
                 .audience("api")
                 .decryption_keys(keys)
                 .require_encryption(true)

@@ -307,6 +307,44 @@ fn unsigned_claims_obey_the_required_type() {
     assert!(any.verify(&untyped).is_ok());
 }
 
+/// Unsigned claims are vouched for by the decryption keys alone, which
+/// belong to no issuer: a verifier accepting them trusts exactly one, and
+/// the claims must name it. `TokenInfo::kid` is the decryption key's.
+#[test]
+fn unsigned_claims_are_bound_to_the_one_trusted_issuer() {
+    let two = builder()
+        .issuer(TrustedIssuer::new("https://other.example").key(hs().key("hs")))
+        .unsigned_claims(UnsignedClaims::SymmetricKeys)
+        .build();
+    let Err(e) = two else {
+        panic!("two issuers with unsigned claims")
+    };
+    assert!(e.to_string().contains("exactly one trusted issuer"), "{e}");
+    // With unsigned claims refused, two issuers are fine.
+    assert!(
+        builder()
+            .issuer(TrustedIssuer::new("https://other.example").key(hs().key("hs")))
+            .build()
+            .is_ok()
+    );
+
+    let v = builder()
+        .unsigned_claims(UnsignedClaims::SymmetricKeys)
+        .build()
+        .unwrap();
+    // No `kid` in the header: the key that opened the token is named.
+    let header = r#"{"alg":"dir","enc":"A256GCM"}"#;
+    let mut c = claims();
+    let ok = v.verify(&dir_token(header, c.to_string().as_bytes())).unwrap();
+    assert_eq!(ok.info.kid.as_deref(), Some("dir-1"));
+    c["iss"] = serde_json::json!("https://other.example");
+    assert_eq!(
+        v.verify(&dir_token(header, c.to_string().as_bytes()))
+            .unwrap_err(),
+        Rejection::UnknownIssuer
+    );
+}
+
 /// dir + A256GCM with `zip: DEF`, made with aes-gcm directly.
 fn zip_token(deflated: &[u8]) -> String {
     dir_token(

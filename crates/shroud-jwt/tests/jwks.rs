@@ -83,6 +83,7 @@ fn remote_with(addr: SocketAddr, unknown_kid_interval: Duration) -> RemoteJwks {
 async fn api(jwks: RemoteJwks) -> SocketAddr {
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .audience("api")
         .cache(100)
         .build()
         .unwrap();
@@ -122,7 +123,9 @@ async fn call(addr: SocketAddr, token: &str) -> StatusCode {
 async fn failing_jwks(also: Option<TrustedIssuer>) -> (Jwks, SocketAddr, Verifier) {
     let (server, jwks_addr) = jwks_server(60).await;
     server.fail();
-    let mut b = Verifier::builder().issuer(TrustedIssuer::new("https://id.example").jwks(remote(jwks_addr)));
+    let mut b = Verifier::builder()
+        .issuer(TrustedIssuer::new("https://id.example").jwks(remote(jwks_addr)))
+        .audience("api");
     if let Some(issuer) = also {
         b = b.issuer(issuer);
     }
@@ -210,7 +213,7 @@ async fn outage_keeps_serving_cached_keys() {
     assert_eq!(call(addr, &token).await, StatusCode::OK);
     let fresh = ec().token(
         "E",
-        &json!({"iss": "https://id.example", "sub": "other", "exp": now() + 60}),
+        &json!({"iss": "https://id.example", "aud": "api", "sub": "other", "exp": now() + 60}),
     );
     assert_eq!(
         call(addr, &fresh).await,
@@ -276,7 +279,7 @@ async fn one_issuer_without_keys_among_others_is_a_401_not_a_503() {
     assert_eq!(err.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(err.grpc_status(), 16);
     // The other issuer's tokens still pass.
-    let other = json!({"iss": "https://static.example", "sub": "s", "exp": now() + 60});
+    let other = json!({"iss": "https://static.example", "aud": "api", "sub": "s", "exp": now() + 60});
     assert!(verifier.verify_async(&ed().token("S", &other)).await.is_ok());
 }
 
@@ -288,6 +291,7 @@ async fn secrets_in_a_remote_jwks_are_never_trusted() {
     assert!(!jwks.wait_loaded(Duration::from_millis(1500)).await);
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .audience("api")
         .algorithms(shroud_jwt::AlgSet::all())
         .build()
         .unwrap();
@@ -307,6 +311,7 @@ async fn concurrent_misses_share_one_fetch_and_refetches_are_rate_limited() {
     assert!(jwks.wait_loaded(Duration::from_secs(5)).await);
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").jwks(jwks.clone()))
+        .audience("api")
         .build()
         .unwrap();
     let gen0 = jwks.generation();
@@ -357,6 +362,7 @@ async fn cached_verifications_end_when_the_keys_go_stale() {
     assert!(jwks.wait_loaded(Duration::from_secs(5)).await);
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").jwks(jwks.clone()))
+        .audience("api")
         .cache(100)
         .build()
         .unwrap();
@@ -386,6 +392,7 @@ async fn refetches_are_rate_limited_before_any_key_loads() {
     let jwks = remote_with(jwks_addr, Duration::from_secs(30));
     let verifier = Verifier::builder()
         .issuer(TrustedIssuer::new("https://id.example").jwks(jwks))
+        .audience("api")
         .build()
         .unwrap();
     let token = ec().token("E", &claims());

@@ -215,6 +215,7 @@ fn hex(s: &str) -> Vec<u8> {
 fn token_size_is_capped_before_decoding() {
     let v = Verifier::builder()
         .issuer(TrustedIssuer::new(ISS).key(hs().key("hs")))
+        .audience("api")
         .max_token_len(512)
         .build()
         .unwrap();
@@ -339,6 +340,7 @@ fn issuer_audience_type_required_claims_and_validators() {
 fn algorithm_allow_list() {
     let v = Verifier::builder()
         .issuer(TrustedIssuer::new(ISS).keys(all_keys()))
+        .audience("api")
         .algorithms(AlgSet::from_iter([Algorithm::ES256]))
         .build()
         .unwrap();
@@ -365,6 +367,7 @@ fn multi_issuer_selects_keys_by_unverified_iss() {
                 .key(ec().key("b"))
                 .audiences(["b-api"]),
         )
+        .audience("api")
         .build()
         .unwrap();
     let mut a = claims();
@@ -478,6 +481,80 @@ fn cache_serves_repeats_and_respects_expiry() {
     // An expired token is refused even though it was cached.
     now.store(1_000_010, Ordering::SeqCst);
     assert_eq!(v.verify(&t).unwrap_err(), Rejection::Expired);
+}
+
+/// A token carrying `aud` is refused by a verifier that names no audience
+/// (RFC 7519 §4.1.3): it was minted for some service, perhaps another one
+/// trusting the same issuer. `any_audience` is the explicit opt-out.
+#[test]
+fn an_audience_the_verifier_does_not_name_is_refused() {
+    let base = || Verifier::builder().issuer(TrustedIssuer::new(ISS).key(hs().key("hs")));
+    let strict = base().build().unwrap();
+    let mut c = claims();
+    c["aud"] = json!("billing-api");
+    assert_eq!(
+        strict.verify(&hs().token("hs", &c)).unwrap_err(),
+        Rejection::AudienceMismatch
+    );
+    c["aud"] = json!([]);
+    assert_eq!(
+        strict.verify(&hs().token("hs", &c)).unwrap_err(),
+        Rejection::AudienceMismatch
+    );
+    c.as_object_mut().unwrap().remove("aud");
+    assert!(strict.verify(&hs().token("hs", &c)).is_ok());
+
+    let lax = base().any_audience(true).build().unwrap();
+    c["aud"] = json!("billing-api");
+    assert!(lax.verify(&hs().token("hs", &c)).is_ok());
+    // An issuer's own list still decides for its tokens.
+    let per_issuer = Verifier::builder()
+        .issuer(
+            TrustedIssuer::new(ISS)
+                .key(hs().key("hs"))
+                .audiences(["billing-api"]),
+        )
+        .build()
+        .unwrap();
+    assert!(per_issuer.verify(&hs().token("hs", &c)).is_ok());
+}
+
+/// Custom validators see every presentation, cached or not: a replay set
+/// refuses the second use of a token the cache holds.
+#[test]
+fn validators_run_on_cache_hits() {
+    let seen = Arc::new(std::sync::Mutex::new(std::collections::HashSet::new()));
+    let s = seen.clone();
+    let v = Verifier::builder()
+        .issuer(TrustedIssuer::new(ISS).key(hs().key("hs")))
+        .audience("api")
+        .cache(100)
+        .validator(move |c| {
+            let jti = c.get_str("jti").unwrap_or_default().to_owned();
+            s.lock().unwrap().insert(jti)
+        })
+        .build()
+        .unwrap();
+    let mut c = claims();
+    c["jti"] = json!("once-1");
+    let t = hs().token("hs", &c);
+    assert!(v.verify(&t).is_ok());
+    assert_eq!(v.verify(&t).unwrap_err(), Rejection::ValidatorFailed);
+    c["jti"] = json!("once-2");
+    assert!(v.verify(&hs().token("hs", &c)).is_ok());
+}
+
+/// `TokenInfo::kid` names the key that verified the token, never the
+/// header's `kid`, which the sender picks: a key without an id matches any.
+#[test]
+fn token_info_kid_is_the_verifying_keys() {
+    let anonymous = Key::hmac(SECRET, Algorithm::HS256).unwrap();
+    let v = verifier_with(KeySet::new([anonymous]));
+    let info = v.verify(&hs().token("admin-2026", &claims())).unwrap().info;
+    assert_eq!(info.kid, None);
+    let v = verifier_with(KeySet::new([hs().key("hs")]));
+    let info = v.verify(&hs().token("hs", &claims())).unwrap().info;
+    assert_eq!(info.kid.as_deref(), Some("hs"));
 }
 
 mod fuzz {

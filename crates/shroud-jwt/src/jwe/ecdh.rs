@@ -200,7 +200,7 @@ impl EcSecret {
 
 /// Decodes and validates the `epk` header against the recipient's curve.
 pub(crate) fn peer_key(epk: &RawEpk<'_>, curve: &str) -> Result<EcPublic, Failed> {
-    if epk.d.is_some() || epk.crv != curve {
+    if epk.d.0 || epk.crv != curve {
         return Err(Failed);
     }
     let kty_ok = match curve {
@@ -285,6 +285,20 @@ mod tests {
         assert!(me.agree(&zero).is_err());
         let other = EcSecret::from_d("P-384", &[1u8; 48]).unwrap();
         assert!(me.agree(&other.public()).is_err());
+    }
+
+    #[test]
+    fn an_ephemeral_key_with_a_private_part_is_refused() {
+        let d = [5u8; 32];
+        let x = URL_SAFE_NO_PAD.encode(EcSecret::from_d("X25519", &d).unwrap().public().coordinates().0);
+        let parse = |extra: &str| -> RawEpk<'static> {
+            let json = format!(r#"{{"kty":"OKP","crv":"X25519","x":"{x}"{extra}}}"#);
+            serde_json::from_str(Box::leak(json.into_boxed_str())).unwrap()
+        };
+        assert!(peer_key(&parse(""), "X25519").is_ok());
+        for extra in [r#","d":"AAAA""#, r#","d":null"#, r#","d":{}"#] {
+            assert!(peer_key(&parse(extra), "X25519").is_err(), "{extra}");
+        }
     }
 
     #[test]

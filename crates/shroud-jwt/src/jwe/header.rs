@@ -2,8 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::token::Present;
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 
 use super::JweError;
 
@@ -225,7 +225,8 @@ struct RawHeader<'a> {
     typ: Option<Cow<'a, str>>,
     #[serde(borrow)]
     zip: Option<Cow<'a, str>>,
-    crit: Option<IgnoredAny>,
+    #[serde(default)]
+    crit: Present,
     #[serde(borrow)]
     epk: Option<RawEpk<'a>>,
     #[serde(borrow)]
@@ -250,7 +251,8 @@ pub(crate) struct RawEpk<'a> {
     #[serde(borrow)]
     pub(crate) y: Option<Cow<'a, str>>,
     /// A private part in an ephemeral key is a sender bug: refused.
-    pub(crate) d: Option<IgnoredAny>,
+    #[serde(default)]
+    pub(crate) d: Present,
 }
 
 /// The protected header of a JWE, checked: supported `alg` and `enc`, no
@@ -276,7 +278,7 @@ pub(crate) fn parse(json: &[u8]) -> Result<Header<'_>, JweError> {
     }
     let raw: RawHeader<'_> = serde_json::from_slice(json).map_err(|_| JweError::Malformed)?;
     // shroud understands no JWE extension: any `crit` is refused (RFC 7516 §4.1.13).
-    if raw.crit.is_some() {
+    if raw.crit.0 {
         return Err(JweError::Unsupported);
     }
     let alg = KeyManagement::parse(&raw.alg).ok_or(JweError::Unsupported)?;
@@ -328,6 +330,12 @@ mod tests {
             ),
             (
                 r#"{"alg":"dir","enc":"A128GCM","crit":["x"],"x":1}"#,
+                JweError::Unsupported,
+            ),
+            // A `crit` of `null` is sent all the same (RFC 7516 §4.1.13
+            // makes it an array).
+            (
+                r#"{"alg":"dir","enc":"A128GCM","crit":null}"#,
                 JweError::Unsupported,
             ),
             (

@@ -53,6 +53,7 @@ mod rsa;
 
 use core::fmt;
 use std::io::Read as _;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -132,6 +133,7 @@ pub struct Decrypted {
     cty: Option<String>,
     typ: Option<String>,
     kid: Option<String>,
+    key_id: Option<Arc<str>>,
     alg: KeyManagement,
     enc: ContentEncryption,
 }
@@ -178,9 +180,16 @@ impl Decrypted {
         self.typ.as_deref()
     }
 
-    /// The `kid` header.
+    /// The `kid` header, as the sender wrote it.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The id of the decryption key that opened the token, if it has one.
+    /// Unlike [`kid`](Self::kid), the sender does not choose it: a key
+    /// without an id is tried for any `kid`.
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
     }
 
     /// The key management algorithm.
@@ -313,12 +322,12 @@ pub fn decrypt(token: &str, keys: &DecryptionKeySet, opts: &DecryptOptions) -> R
         if let Some(ct) = ct
             && let Ok(pt) = content::open(enc, &cek, iv, aad, ct, tag)
         {
-            plaintext = Some(pt);
+            plaintext = Some((pt, key.kid().map(Arc::from)));
             break;
         }
     }
     drop(candidates);
-    let mut plaintext = plaintext.ok_or(JweError::Undecryptable)?;
+    let (mut plaintext, key_id) = plaintext.ok_or(JweError::Undecryptable)?;
     if h.zip {
         let cap = opts.max_inflated.unwrap_or(0);
         plaintext = inflate(&plaintext, cap)?;
@@ -328,6 +337,7 @@ pub fn decrypt(token: &str, keys: &DecryptionKeySet, opts: &DecryptOptions) -> R
         cty: h.cty.map(|c| c.into_owned()),
         typ: h.typ.map(|t| t.into_owned()),
         kid: h.kid.map(|k| k.into_owned()),
+        key_id,
         alg: h.alg,
         enc,
     })
