@@ -31,14 +31,99 @@ pub(crate) enum Format {
 
 #[derive(Debug)]
 pub(crate) enum Engine {
+    /// The start of the body, held until its first bytes say how to read
+    /// it: see [`sniff`].
+    Start {
+        format: Format,
+        policy: Policy,
+        held: Vec<u8>,
+        counters: Counters,
+    },
     Json(JsonRedactor),
     Ndjson(NdjsonRedactor),
     Sse(SseRedactor),
     Text(TextRedactor),
+    /// The start was refused; nothing more is read.
+    Refused(Counters),
+}
+
+/// What the first bytes of a body say.
+#[derive(Debug, PartialEq, Eq)]
+enum Sniff {
+    /// Too few bytes to tell.
+    Wait,
+    /// UTF-16 or UTF-32: the detectors read ASCII-compatible bytes, and
+    /// would find nothing in it.
+    Refuse,
+    /// Read as the content type says.
+    Read(Format),
+    /// Text that opens like a JSON document while key or path rules exist:
+    /// read as a sequence of JSON documents, so that the rules apply (a
+    /// handler returning JSON as a `String` sends `text/plain`).
+    JsonText,
+}
+
+/// The most bytes held to decide how a body is read (whitespace before a
+/// document, then its first two significant bytes).
+const SNIFF_MAX: usize = 1024;
+
+/// The UTF-8 byte order mark.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// How to read a body that starts with `b` (all of it when `end`).
+///
+/// A body in UTF-16 or UTF-32 (a byte order mark, or XML's `<?` in either
+/// width, which XML parsers detect without one) is refused whatever its
+/// content type says: clients decode it by those bytes, and the detectors,
+/// reading bytes, would find nothing. A text body (text types, or no
+/// content type) whose first significant bytes are `{"`, `{}`, `[{` or `["`
+/// is read as JSON when the policy has key or path rules; `[INFO]`,
+/// `{{name}}` and other text stay text.
+fn sniff(b: &[u8], format: Format, policy: &Policy, end: bool) -> Sniff {
+    const WIDE: [&[u8]; 7] = [
+        b"\xFE\xFF",
+        b"\xFF\xFE",
+        b"\x00\x00\xFE\xFF",
+        b"<\x00?\x00",
+        b"\x00<\x00?",
+        b"<\x00\x00\x00",
+        b"\x00\x00\x00<",
+    ];
+    for sig in WIDE {
+        if b.starts_with(sig) {
+            return Sniff::Refuse;
+        }
+        if !end && b.len() < sig.len() && sig.starts_with(b) {
+            return Sniff::Wait;
+        }
+    }
+    if format != Format::Text || policy.inner.rules.is_empty() {
+        return Sniff::Read(format);
+    }
+    if !end && b.len() < BOM.len() && BOM.starts_with(b) {
+        return Sniff::Wait;
+    }
+    let body = b.strip_prefix(BOM).unwrap_or(b);
+    let mut significant = body.iter().filter(|c| !c.is_ascii_whitespace());
+    let more = !end && b.len() < SNIFF_MAX;
+    match (significant.next(), significant.next()) {
+        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'['), Some(b'{' | b'"')) => Sniff::JsonText,
+        (None, _) | (Some(b'{' | b'['), None) if more => Sniff::Wait,
+        _ => Sniff::Read(Format::Text),
+    }
 }
 
 impl Engine {
     pub(crate) fn new(format: Format, policy: Policy) -> Engine {
+        Engine::Start {
+            format,
+            policy,
+            held: Vec::new(),
+            counters: Counters::default(),
+        }
+    }
+
+    fn started(format: Format, policy: Policy) -> Engine {
         match format {
             Format::Json => Engine::Json(JsonRedactor::new(policy)),
             Format::Ndjson => Engine::Ndjson(NdjsonRedactor::new(policy)),
@@ -47,21 +132,89 @@ impl Engine {
         }
     }
 
+    /// Whether the body is (or, once started, will be) an event stream.
+    fn is_sse(&self) -> bool {
+        matches!(
+            self,
+            Engine::Sse(_)
+                | Engine::Start {
+                    format: Format::Sse,
+                    ..
+                }
+        )
+    }
+
+    /// Leaves the start once `sniff` decides (or the body ends), and feeds
+    /// what was held. `Ok(true)`: started.
+    fn start(&mut self, input: &[u8], end: bool, out: &mut Vec<u8>) -> Result<bool, RedactError> {
+        let Engine::Start {
+            format, policy, held, ..
+        } = self
+        else {
+            return Ok(true);
+        };
+        // The usual first frame decides alone, without a copy.
+        let direct = held.is_empty();
+        if !direct {
+            held.extend_from_slice(input);
+        }
+        let seen: &[u8] = if direct { input } else { held };
+        let decision = sniff(seen, *format, policy, end);
+        let format = match decision {
+            Sniff::Wait => {
+                if direct {
+                    held.extend_from_slice(input);
+                }
+                return Ok(false);
+            }
+            Sniff::Refuse => {
+                *self = Engine::Refused(Counters::default());
+                return Err(RedactError::ContentType);
+            }
+            Sniff::Read(f) => f,
+            Sniff::JsonText => Format::Json,
+        };
+        let held = std::mem::take(held);
+        let policy = policy.clone();
+        let pending: &[u8] = if direct { input } else { &held };
+        *self = if decision == Sniff::JsonText {
+            Engine::Json(JsonRedactor::sequence(policy))
+        } else {
+            Engine::started(format, policy)
+        };
+        let pending = if decision == Sniff::JsonText
+            && let Some(rest) = pending.strip_prefix(BOM)
+        {
+            out.extend_from_slice(BOM);
+            rest
+        } else {
+            pending
+        };
+        self.feed(pending, out)?;
+        Ok(true)
+    }
+
     fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), RedactError> {
         match self {
+            Engine::Start { .. } => self.start(input, false, out).map(|_| ()),
             Engine::Json(r) => r.feed(input, out),
             Engine::Ndjson(r) => r.feed(input, out),
             Engine::Sse(r) => r.feed(input, out),
             Engine::Text(r) => r.feed(input, out),
+            Engine::Refused(_) => Err(RedactError::Failed),
         }
     }
 
     fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), RedactError> {
+        if let Engine::Start { .. } = self {
+            self.start(&[], true, out)?;
+        }
         match self {
             Engine::Json(r) => r.finish(out),
             Engine::Ndjson(r) => r.finish(out),
             Engine::Sse(r) => r.finish(out),
             Engine::Text(r) => r.finish(out),
+            Engine::Start { .. } | Engine::Refused(_) => Err(RedactError::Failed),
         }
     }
 
@@ -71,6 +224,7 @@ impl Engine {
             Engine::Ndjson(r) => r.counters(),
             Engine::Sse(r) => r.counters(),
             Engine::Text(r) => r.counters(),
+            Engine::Start { counters, .. } | Engine::Refused(counters) => counters,
         }
     }
 }
@@ -240,6 +394,9 @@ pub struct RedactBody<B> {
     replay: VecDeque<Frame<Bytes>>,
     /// In pass mode, the policy that still redacts the trailers.
     trailers: Option<Policy>,
+    /// In pass mode, whether the inner body's exact size is shown (not for
+    /// the HEAD of a scanned type: it is the raw body's length).
+    sized: bool,
 }
 
 impl<B> std::fmt::Debug for RedactBody<B> {
@@ -259,6 +416,7 @@ impl<B> RedactBody<B> {
             mode: Mode::Pass(Box::pin(body)),
             replay: VecDeque::new(),
             trailers: None,
+            sized: true,
         }
     }
 
@@ -271,11 +429,18 @@ impl<B> RedactBody<B> {
         }
     }
 
+    /// The same body without its exact size (see `sized`).
+    pub(crate) fn unsized_pass(mut self) -> Self {
+        self.sized = false;
+        self
+    }
+
     pub(crate) fn full(bytes: Bytes) -> Self {
         RedactBody {
             mode: Mode::Full(Some(bytes)),
             replay: VecDeque::new(),
             trailers: None,
+            sized: true,
         }
     }
 
@@ -295,12 +460,13 @@ impl<B> RedactBody<B> {
             },
             replay: VecDeque::new(),
             trailers: None,
+            sized: true,
         }
     }
 
     /// Whether the body is redacted as an event stream (SSE).
     pub(crate) fn is_event_stream(&self) -> bool {
-        matches!(&self.mode, Mode::Redact { state, .. } if matches!(state.engine, Engine::Sse(_)))
+        matches!(&self.mode, Mode::Redact { state, .. } if state.engine.is_sse())
     }
 
     pub(crate) fn with_replay(mut self, frames: VecDeque<Frame<Bytes>>) -> Self {
@@ -413,7 +579,7 @@ where
             .sum();
         match &self.mode {
             Mode::Full(b) => SizeHint::with_exact(replay + b.as_ref().map_or(0, |b| b.len() as u64)),
-            Mode::Pass(inner) if replay == 0 => inner.size_hint(),
+            Mode::Pass(inner) if replay == 0 && self.sized => inner.size_hint(),
             // The length changes with redaction: nothing better than unknown.
             _ => {
                 let mut h = SizeHint::new();
@@ -454,6 +620,96 @@ mod tests {
             headers: Counters::default(),
             header_values: 0,
         }
+    }
+
+    /// Runs `input`, cut every `chunk` bytes, through an engine of `format`.
+    fn run(format: Format, policy: &Policy, input: &[u8], chunk: usize) -> Result<Vec<u8>, RedactError> {
+        let mut engine = Engine::new(format, policy.clone());
+        let mut out = Vec::new();
+        for c in input.chunks(chunk.max(1)) {
+            engine.feed(c, &mut out)?;
+        }
+        engine.finish(&mut out)?;
+        Ok(out)
+    }
+
+    /// Text that opens like JSON is read as JSON when rules exist, so that
+    /// they apply, however the first bytes arrive.
+    #[test]
+    fn json_sent_as_text_gets_the_key_rules() {
+        let rules = Policy::builder()
+            .key("password", shroud_core::Strategy::Drop)
+            .build()
+            .unwrap();
+        for (input, want) in [
+            (
+                &b" {\"name\":\"x\",\"password\":\"hunter2\"}"[..],
+                &b" {\"name\":\"x\"}"[..],
+            ),
+            (b"\xEF\xBB\xBF[{\"password\":\"hunter2\"}]", b"\xEF\xBB\xBF[{}]"),
+            // JSON lines, and a document over several lines.
+            (
+                b"{\"password\":\"a\"}\n{\"password\":\"b\",\"n\":1}\n",
+                b"{}\n{\"n\":1}\n",
+            ),
+            (b"{\n  \"password\": \"a\"\n}", b"{\n  \n}"),
+        ] {
+            for chunk in [1, 2, 3, 7, input.len()] {
+                let got = run(Format::Text, &rules, input, chunk).unwrap();
+                assert_eq!(
+                    String::from_utf8_lossy(&got),
+                    String::from_utf8_lossy(want),
+                    "chunk {chunk}"
+                );
+            }
+        }
+        // Text that does not open like a document stays text, and so does
+        // anything without rules.
+        for text in [
+            &b"[INFO] password=hunter2 jane@example.com"[..],
+            b"{{name}} jane@example.com",
+            b"[1, 2]",
+        ] {
+            for chunk in [1, 4, text.len()] {
+                let got = run(Format::Text, &rules, text, chunk).unwrap();
+                assert!(!got.windows(4).any(|w| w == b"jane"), "{got:?}");
+                assert!(got.starts_with(&text[..3]));
+            }
+        }
+        let none = Policy::default();
+        let json = br#"{"password":"hunter2"}"#;
+        assert_eq!(run(Format::Text, &none, json, 3).unwrap(), json);
+        // A body shorter than the look ahead is decided at its end.
+        assert_eq!(run(Format::Text, &rules, b"{", 1).unwrap(), b"{");
+        assert_eq!(run(Format::Json, &rules, b"", 1).unwrap(), b"");
+    }
+
+    /// A body in UTF-16 or UTF-32 is refused, whatever the content type,
+    /// however its first bytes are split.
+    #[test]
+    fn wide_encodings_are_refused_by_their_first_bytes() {
+        let p = Policy::default();
+        let utf16le: Vec<u8> = "\u{feff}mail jane@example.com"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let utf16be: Vec<u8> = "\u{feff}x".encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let xml16: Vec<u8> = "<?xml?>".encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf32: Vec<u8> = b"\x00\x00\xFE\xFF\x00\x00\x00x".to_vec();
+        for body in [&utf16le, &utf16be, &xml16, &utf32] {
+            for format in [Format::Text, Format::Json, Format::Ndjson, Format::Sse] {
+                for chunk in [1, 2, 3, body.len()] {
+                    assert_eq!(
+                        run(format, &p, body, chunk).unwrap_err(),
+                        RedactError::ContentType,
+                        "{format:?} {chunk}"
+                    );
+                }
+            }
+        }
+        // `<` alone, or followed by ASCII, is text.
+        assert_eq!(run(Format::Text, &p, b"<", 1).unwrap(), b"<");
+        assert_eq!(run(Format::Text, &p, b"<b>hi</b>", 1).unwrap(), b"<b>hi</b>");
     }
 
     #[tokio::test]

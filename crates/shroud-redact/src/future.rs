@@ -181,14 +181,37 @@ fn prepare<B>(
         || status == StatusCode::NO_CONTENT
         || status == StatusCode::NOT_MODIFIED;
     if untouched {
+        // A HEAD (or 304) of a type that is scanned keeps no length or
+        // validator of the raw body: compared with the redacted one, its
+        // length tells how long the removed values were.
+        // A 304 without a content type (the usual one) names no type: its
+        // validators stay, or caches could not revalidate images.
+        let content_type = parts.headers.get(CONTENT_TYPE);
+        let scanned_type =
+            (head || content_type.is_some()) && classify(&policy.inner.content_types, content_type).is_some();
+        let hide = scanned_type && (head || status == StatusCode::NOT_MODIFIED);
+        if hide {
+            parts.headers.remove(CONTENT_LENGTH);
+            parts.headers.remove(ACCEPT_RANGES);
+            parts.headers.remove(ETAG);
+        }
         report.emit_headers_only();
-        return Ok(RedactBody::pass_scanning_trailers(body, policy.clone()));
+        let body = RedactBody::pass_scanning_trailers(body, policy.clone());
+        // Nor through the body's size, from which a server writes the length.
+        return Ok(if hide { body.unsized_pass() } else { body });
     }
     // Two `Content-Type`s: which one a client follows is not known.
     let mut types = parts.headers.get_all(CONTENT_TYPE).iter();
     let content_type = types.next();
     if types.next().is_some() {
         tracing::debug!(target: "shroud_redact", "response with two content types refused");
+        return Err(RedactError::ContentType);
+    }
+    // Nor when the one value is not one media type (`application/json,
+    // charset=utf-8`, empty, not ASCII): clients read such values their
+    // own way (browsers take the last type of a list, for one).
+    if content_type.is_some_and(|v| !one_media_type(v)) {
+        tracing::debug!(target: "shroud_redact", "response with a malformed content type refused");
         return Err(RedactError::ContentType);
     }
     let format = classify(&policy.inner.content_types, content_type);
@@ -244,6 +267,16 @@ fn is_byteranges(value: Option<&HeaderValue>) -> bool {
     value
         .and_then(|v| v.to_str().ok())
         .is_some_and(|s| media_type(s).eq_ignore_ascii_case("multipart/byteranges"))
+}
+
+/// Whether a `Content-Type` value is one `type/subtype` of RFC 9110 tokens,
+/// with or without parameters.
+fn one_media_type(value: &HeaderValue) -> bool {
+    let tchar = |c: u8| c.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&c);
+    let Ok(s) = value.to_str() else { return false };
+    media_type(s).split_once('/').is_some_and(|(t, sub)| {
+        !t.is_empty() && !sub.is_empty() && t.bytes().all(tchar) && sub.bytes().all(tchar)
+    })
 }
 
 /// The media type of a `Content-Type` value, without its parameters.
@@ -359,5 +392,32 @@ mod tests {
             classify(&ct, Some(&HeaderValue::from_bytes(b"text/\xff").unwrap())),
             Some(Format::Text)
         );
+    }
+
+    #[test]
+    fn a_content_type_must_be_one_media_type() {
+        let one = |v: &[u8]| one_media_type(&HeaderValue::from_bytes(v).unwrap());
+        for ok in [
+            &b"application/json"[..],
+            b"Application/JSON; charset=utf-8",
+            b"application/vnd.api+json;v=1",
+            b"image/png",
+            b" text/plain ",
+        ] {
+            assert!(one(ok), "{}", String::from_utf8_lossy(ok));
+        }
+        for bad in [
+            &b"application/json, charset=utf-8"[..],
+            b"text/event-stream, text/plain",
+            b"",
+            b"json",
+            b"/json",
+            b"application/",
+            b"text/plain\xff",
+            b"text/plain; charset=utf-16; x=\"\xc3\xa9\"",
+            b"application/js on",
+        ] {
+            assert!(!one(bad), "{}", String::from_utf8_lossy(bad));
+        }
     }
 }
