@@ -56,6 +56,12 @@ pub enum KeyError {
     DuplicateId(String),
 }
 
+/// Whether a path or variable name is the encoded form of a key.
+fn looks_like_a_key(s: &str) -> bool {
+    let s = s.trim();
+    s.starts_with("base64:") || s.starts_with("hex:")
+}
+
 /// The public name of a key, embedded in pseudonyms and ciphertexts so that
 /// keys can rotate: 1-32 characters of `[A-Za-z0-9_-]`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,6 +216,13 @@ impl SecretKey {
     pub fn from_file(id: impl Into<String>, path: impl AsRef<Path>) -> Result<SecretKey, KeyError> {
         let id = id.into();
         let path = path.as_ref();
+        // A key pasted where its file's path goes is not echoed in the error.
+        if path.to_str().is_some_and(looks_like_a_key) {
+            return Err(KeyError::Encoding {
+                id,
+                what: "`file` takes a path, and this one looks like a key itself (not shown): put the key in `value` or `env`",
+            });
+        }
         let source = |reason: String| KeyError::Source {
             id: id.clone(),
             source_name: path.display().to_string(),
@@ -232,6 +245,18 @@ impl SecretKey {
     /// [`SecretKey::parse`]).
     pub fn from_env(id: impl Into<String>, var: &str) -> Result<SecretKey, KeyError> {
         let id = id.into();
+        // A key pasted where the variable's name goes is not echoed in the
+        // error; nor is anything else that is no variable name.
+        let is_name = !var.is_empty()
+            && var.len() <= 128
+            && !var.starts_with(|c: char| c.is_ascii_digit())
+            && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !is_name || looks_like_a_key(var) {
+            return Err(KeyError::Encoding {
+                id,
+                what: "`env` takes a variable name (letters, digits, `_`), and this is none (not shown)",
+            });
+        }
         let text = Zeroizing::new(std::env::var(var).map_err(|e| KeyError::Source {
             id: id.clone(),
             source_name: var.to_owned(),
@@ -389,6 +414,24 @@ mod tests {
             SecretKey::from_env("e", var),
             Err(KeyError::Source { .. })
         ));
+    }
+
+    /// A key pasted where a path or a variable name goes is refused without
+    /// being echoed; real names are shown (they say what to fix).
+    #[test]
+    fn a_key_in_place_of_its_source_is_not_echoed() {
+        let pasted = format!("hex:{HEX}");
+        for e in [
+            SecretKey::from_file("f", &pasted).unwrap_err(),
+            SecretKey::from_env("e", &pasted).unwrap_err(),
+            SecretKey::from_env("e", "c2VjcmV0LXZhbHVlLW9mLTMyLWJ5dGVz+/=").unwrap_err(),
+        ] {
+            let shown = format!("{e} {e:?}");
+            assert!(!shown.contains(HEX) && !shown.contains("c2VjcmV0"), "{shown}");
+            assert!(matches!(e, KeyError::Encoding { .. }), "{shown}");
+        }
+        let unset = SecretKey::from_env("e", "SHROUD_UNSET_1").unwrap_err();
+        assert!(unset.to_string().contains("SHROUD_UNSET_1"), "{unset}");
     }
 
     #[test]

@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 #[non_exhaustive]
 pub enum Generalize {
     /// An IP address to its network: IPv4 to a `/v4` prefix, IPv6 to a `/v6`
-    /// prefix (defaults `/24` and `/48`).
+    /// prefix. Both are required in a configuration; [`Generalize::ip`]
+    /// gives `/24` and `/48`.
     IpPrefix {
         /// IPv4 prefix length, 0-31 (32 would keep the address).
         v4: u8,

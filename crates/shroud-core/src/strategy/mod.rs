@@ -34,7 +34,12 @@ pub const REDACTED: &str = "[REDACTED]";
 /// assert_eq!(r, Strategy::Redact { text: None });
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(
+    tag = "action",
+    rename_all = "snake_case",
+    deny_unknown_fields,
+    try_from = "StrategyForm"
+)]
 #[non_exhaustive]
 pub enum Strategy {
     /// Leave the value as it is.
@@ -75,6 +80,62 @@ pub enum Strategy {
 impl Default for Strategy {
     fn default() -> Self {
         Strategy::Redact { text: None }
+    }
+}
+
+/// The configuration form of a [`Strategy`], checked. serde's
+/// `deny_unknown_fields` does not reach the unit variants of an internally
+/// tagged enum (serde-rs/serde#2123): `{action = "keep", domain = "x"}`
+/// would pass, the stray key ignored. The table is read whole, keys beside
+/// `keep` and `drop` are refused, and the rest is read by the derived form.
+#[derive(Deserialize)]
+#[serde(transparent)]
+struct StrategyForm(serde_json::Map<String, serde_json::Value>);
+
+#[derive(Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+enum CheckedForm {
+    Keep,
+    Redact {
+        #[serde(default)]
+        text: Option<String>,
+    },
+    Mask(#[serde(default)] Mask),
+    Pseudonymize {
+        #[serde(default)]
+        domain: Option<String>,
+    },
+    Encrypt {
+        #[serde(default)]
+        mode: EncryptionMode,
+        #[serde(default)]
+        domain: Option<String>,
+    },
+    Generalize(Generalize),
+    Drop,
+}
+
+impl TryFrom<StrategyForm> for Strategy {
+    type Error = String;
+
+    fn try_from(StrategyForm(map): StrategyForm) -> Result<Self, String> {
+        if let Some(serde_json::Value::String(action)) = map.get("action")
+            && matches!(action.as_str(), "keep" | "drop")
+            && let Some(extra) = map.keys().find(|k| *k != "action")
+        {
+            return Err(format!("unknown field `{extra}`: `{action}` takes no settings"));
+        }
+        let form: CheckedForm =
+            serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| e.to_string())?;
+        Ok(match form {
+            CheckedForm::Keep => Strategy::Keep,
+            CheckedForm::Redact { text } => Strategy::Redact { text },
+            CheckedForm::Mask(m) => Strategy::Mask(m),
+            CheckedForm::Pseudonymize { domain } => Strategy::Pseudonymize { domain },
+            CheckedForm::Encrypt { mode, domain } => Strategy::Encrypt { mode, domain },
+            CheckedForm::Generalize(g) => Strategy::Generalize(g),
+            CheckedForm::Drop => Strategy::Drop,
+        })
     }
 }
 
@@ -264,5 +325,53 @@ mod tests {
             );
         }
         assert_eq!(builtin_label("employee_id"), None);
+    }
+
+    /// Every key of a strategy's table is known, `keep` and `drop`
+    /// included (which serde's derive alone lets through).
+    #[test]
+    fn unknown_keys_are_refused_for_every_action() {
+        use super::{Generalize, Mask, Strategy};
+        let parse = |json: &str| serde_json::from_str::<Strategy>(json);
+        for (json, want) in [
+            (r#"{"action":"keep"}"#, Strategy::Keep),
+            (r#"{"action":"drop"}"#, Strategy::Drop),
+            (r#"{"action":"mask"}"#, Strategy::Mask(Mask::default())),
+            (
+                r#"{"action":"generalize","to":"year"}"#,
+                Strategy::Generalize(Generalize::Year),
+            ),
+        ] {
+            assert_eq!(parse(json).unwrap(), want, "{json}");
+        }
+        for json in [
+            r#"{"action":"keep","domain":"person"}"#,
+            r#"{"action":"drop","text":"x"}"#,
+            r#"{"action":"redact","txt":"x"}"#,
+            r#"{"action":"mask","keep_lst":2}"#,
+            r#"{"action":"pseudonymize","domian":"person"}"#,
+            r#"{"action":"encrypt","mode":"randomized","extra":1}"#,
+            r#"{"action":"generalize","to":"year","precision":1}"#,
+            r#"{"action":"explode"}"#,
+            r#"{"domain":"person"}"#,
+        ] {
+            let e = parse(json).unwrap_err().to_string();
+            assert!(!e.is_empty(), "{json}");
+        }
+        let e = parse(r#"{"action":"keep","domain":"person"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `domain`"), "{e}");
+        // Through TOML too (the configuration's format), and back.
+        let t: Strategy = toml::from_str("action = \"pseudonymize\"\ndomain = \"p\"").unwrap();
+        assert_eq!(
+            t,
+            Strategy::Pseudonymize {
+                domain: Some("p".into())
+            }
+        );
+        assert!(toml::from_str::<Strategy>("action = \"keep\"\nmode = \"x\"").is_err());
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(parse(&json).unwrap(), t);
     }
 }
