@@ -57,16 +57,22 @@ async fn handle(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::registry()
-        .with(RedactingLayer::new(tracing_subscriber::fmt::layer()))
-        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut config = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
         [] => Config::from_toml(DEFAULT_CONFIG)?,
         ["--config", path] => Config::from_file(path)?,
         _ => return Err("usage: hyper [--config FILE]".into()),
     };
+    // Every log line goes through shroud's redacting layer first, with the
+    // configured sensitive field names.
+    let policy = config.trace.as_ref().map(|t| t.policy()).unwrap_or_default();
+    tracing_subscriber::registry()
+        .with(RedactingLayer::with_policy(
+            tracing_subscriber::fmt::layer(),
+            policy,
+        ))
+        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
     let key = demo::DevKey::generate();
     key.trust_in(&mut config);
 

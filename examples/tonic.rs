@@ -30,16 +30,30 @@ fn addr() -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let config = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [] => Some(Config::from_toml(DEFAULT_CONFIG)?),
+        ["--config", path] => Some(Config::from_file(path)?),
+        ["client"] => None,
+        _ => return Err("usage: tonic [--config FILE | client]".into()),
+    };
+    // Every log line goes through shroud's redacting layer first, with the
+    // configured sensitive field names.
+    let policy = config
+        .as_ref()
+        .and_then(|c| c.trace.as_ref())
+        .map(|t| t.policy())
+        .unwrap_or_default();
     tracing_subscriber::registry()
-        .with(RedactingLayer::new(tracing_subscriber::fmt::layer()))
+        .with(RedactingLayer::with_policy(
+            tracing_subscriber::fmt::layer(),
+            policy,
+        ))
         .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        [] => server(Config::from_toml(DEFAULT_CONFIG)?).await,
-        ["--config", path] => server(Config::from_file(path)?).await,
-        ["client"] => client().await,
-        _ => Err("usage: tonic [--config FILE | client]".into()),
+    match config {
+        Some(config) => server(config).await,
+        None => client().await,
     }
 }
 

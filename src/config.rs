@@ -4,8 +4,9 @@
 //! [`Config::from_yaml`] or [`Config::from_file`] (format by extension), and
 //! turned into layers by [`Stack::from_config`](crate::Stack::from_config).
 //! Every struct refuses unknown keys. Every error names the key path it is
-//! about (`jwt.issuers[0].keys[1].file: ...`) and never echoes a value from
-//! the file, so a mistyped secret does not end up in a log.
+//! about (`jwt.issuers[0].keys[1].file: ...`) and never echoes a secret or a
+//! claim value, so a mistyped secret does not end up in a log (a key pasted
+//! where a file path or variable name goes is not shown either).
 //!
 //! The reference of every option with its default is `docs/configuration.md`;
 //! its full example is `examples/config/default.toml`, which the test suite
@@ -171,7 +172,7 @@ impl fmt::Debug for SecretConfig {
     }
 }
 
-/// JWT verification, authorization, and (once supported) decryption.
+/// JWT verification (signed and encrypted tokens) and authorization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JwtConfig {

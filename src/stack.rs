@@ -36,7 +36,8 @@ pub type TraceLayer = shroud_trace::PiiSafeTraceLayer<SharedClassifier<ServerErr
 /// `UNAUTHENTICATED`; 503 / `UNAVAILABLE` while no issuer's keys can be
 /// loaded) → **authorization rules** (403 / `PERMISSION_DENIED`;
 /// reads the raw verified claims) → **anonymize** (the handler sees
-/// `AnonymizedClaims` and a `CallerId`, also recorded in the request span) →
+/// `AnonymizedClaims`, and a `CallerId`, also recorded in the request span,
+/// when a pseudonym key is configured and `sub` is a string) →
 /// **redact** (sees the handler's response first) → your service.
 ///
 /// Build it from a [`Config`] with [`Stack::from_config`], or in code with

@@ -129,7 +129,9 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// A gateway that writes no header and strips `Authorization` only.
+    /// A gateway that writes no header, and strips `Authorization`,
+    /// `Proxy-Authorization` and whatever header or cookie carried the
+    /// verified token.
     pub fn new() -> Self {
         Gateway::default()
     }
