@@ -38,38 +38,50 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
     let mut labels = 0;
     let mut end = None;
     loop {
-        let l = label(hay, i)?;
+        let (l, valid) = label(hay, i);
+        if l == 0 {
+            break;
+        }
         labels += 1;
         let label_end = i + l;
         if label_end - at_pos - 1 > 253 {
             break;
         }
-        if labels >= 2 && l >= 2 && hay[i..label_end].iter().all(|&b| is(b, ALPHA)) {
-            end = Some(label_end);
+        if labels >= 2 {
+            let letters = hay[i..label_end].iter().take_while(|&&b| is(b, ALPHA)).count();
+            if valid && l >= 2 && letters == l {
+                end = Some(label_end);
+            } else if letters >= 2 && letters < l && hay[i + letters] == b'-' {
+                // A top-level label glued to a suffix: `example.com-deleted`
+                // (a soft-deleted account), `example.com-`.
+                end = Some(i + letters);
+            }
         }
-        if hay.get(label_end) == Some(&b'.') && at(hay, label_end + 1, ALNUM) {
+        if valid && hay.get(label_end) == Some(&b'.') && at(hay, label_end + 1, ALNUM) {
             i = label_end + 1;
         } else {
             break;
         }
     }
     let end = end?;
+    // A dash may follow only a glued top-level label (a whole label takes
+    // its dashes in).
     let tail_ok = match hay.get(end) {
         None => true,
-        Some(&b) => !(is(b, ALNUM) || b == b'_' || b == b'-' || b == b'@'),
+        Some(&b) => !(is(b, ALNUM) || b == b'_' || b == b'@'),
     };
     tail_ok.then_some((s, end))
 }
 
-/// The length of the DNS label at `i`: 1-63 bytes of `[A-Za-z0-9-]`, no
-/// dash at either end.
-fn label(hay: &[u8], i: usize) -> Option<usize> {
-    let seg = hay.get(i..hay.len().min(i.saturating_add(64)))?;
+/// The run of `[A-Za-z0-9-]` at `i` (at most 64 bytes read), and whether it
+/// is a DNS label: 1-63 bytes, no dash at either end.
+fn label(hay: &[u8], i: usize) -> (usize, bool) {
+    let Some(seg) = hay.get(i..hay.len().min(i.saturating_add(64))) else {
+        return (0, false);
+    };
     let l = seg.iter().position(|&b| !is(b, LABEL)).unwrap_or(seg.len());
-    if l == 0 || l > 63 || seg[0] == b'-' || seg[l - 1] == b'-' {
-        return None;
-    }
-    Some(l)
+    let valid = l > 0 && l <= 63 && seg[0] != b'-' && seg[l - 1] != b'-';
+    (l, valid)
 }
 
 /// Whether the colon at `colon` ends a label (a word that is not all hex
@@ -579,24 +591,36 @@ mod tests {
         if s == at_pos || hay[at_pos - 1] == b'.' {
             return None;
         }
-        let label = |i: usize| {
-            let j = (i..hay.len().min(i + 64))
+        // The run of label bytes at `i`, and whether it is a valid label.
+        let run = |i: usize| {
+            let stop = hay.len().min(i + 64);
+            let j = (i..stop)
                 .find(|&j| !(hay[j].is_ascii_alphanumeric() || hay[j] == b'-'))
-                .unwrap_or(hay.len().min(i + 64));
+                .unwrap_or(stop);
             let l = j - i;
-            (l > 0 && l <= 63 && hay[i] != b'-' && hay[j - 1] != b'-').then_some(l)
+            (l, l > 0 && l <= 63 && hay[i] != b'-' && hay[j - 1] != b'-')
         };
         let (mut i, mut labels, mut end) = (at_pos + 1, 0, None);
-        loop {
-            let l = label(i)?;
+        while i < hay.len() {
+            let (l, valid) = run(i);
+            if l == 0 {
+                break;
+            }
             labels += 1;
             if i + l - at_pos - 1 > 253 {
                 break;
             }
-            if labels >= 2 && l >= 2 && hay[i..i + l].iter().all(u8::is_ascii_alphabetic) {
+            let word = &hay[i..i + l];
+            if labels >= 2 && valid && l >= 2 && word.iter().all(u8::is_ascii_alphabetic) {
                 end = Some(i + l);
+            } else if labels >= 2 {
+                // Letters, then a dash: a top-level label glued to a suffix.
+                let letters = word.iter().take_while(|b| b.is_ascii_alphabetic()).count();
+                if letters >= 2 && word.get(letters) == Some(&b'-') {
+                    end = Some(i + letters);
+                }
             }
-            if hay.get(i + l) == Some(&b'.') && hay.get(i + l + 1).is_some_and(u8::is_ascii_alphanumeric) {
+            if valid && hay.get(i + l) == Some(&b'.') && hay.get(i + l + 1).is_some_and(u8::is_ascii_alphanumeric) {
                 i += l + 1;
             } else {
                 break;
@@ -605,7 +629,7 @@ mod tests {
         let end = end?;
         let tail_ok = hay
             .get(end)
-            .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'@'));
+            .is_none_or(|&b| !(b.is_ascii_alphanumeric() || b == b'_' || b == b'@'));
         tail_ok.then_some((s, end))
     }
 
@@ -633,7 +657,9 @@ mod tests {
                 format!("{}.{}.com", vec!["b".repeat(62); 3].join("."), "c".repeat(60)),
                 format!("{}.{}.com", vec!["b".repeat(62); 3].join("."), "c".repeat(61)),
             ]),
-            tail in proptest::sample::select(vec!["", ".", "@x.com", "-", " ", "a", "_", ".x", ".9"]),
+            tail in proptest::sample::select(vec![
+                "", ".", "@x.com", "-", " ", "a", "_", ".x", ".9", "-deleted-17", "--", ".x-", "-x.com",
+            ]),
             floor in 0usize..8,
         ) {
             let hay = format!("{}@{domain}{tail}", local.concat()).into_bytes();
@@ -653,6 +679,12 @@ mod tests {
             ("no@tld", None),
             ("a@b.c0m", None),
             ("user@-bad.com", None),
+            // A top-level label glued to a suffix (a soft-deleted account).
+            ("jane@example.com-deleted-1717000000", Some((0, 16))),
+            ("jane@example.com-", Some((0, 16))),
+            ("jane@x.ab-cd.com", Some((0, 16))),
+            ("jane@example.com.x-", Some((0, 16))),
+            ("jane@example.c-m", None),
         ];
         for (text, want) in cases {
             let at = text.find('@').unwrap();
