@@ -917,15 +917,22 @@ impl JsonRedactor {
                 apply_rule(inner, r as usize, text, repl, &mut self.masked)
             }
             Disp::Scan => match &inner.redactor {
-                Some(red) if number && inner.numbers && digit_count(tok) >= 12 => {
-                    // The integer part is the card: `-4111111111111111` and
-                    // `4111111111111111.0` carry it as well as the bare digits.
-                    let sign = usize::from(tok.first() == Some(&b'-'));
-                    let end = tok[sign..]
-                        .iter()
-                        .position(|b| matches!(b, b'.' | b'e' | b'E'))
-                        .map_or(tok.len(), |p| sign + p);
-                    let digits = &tok[sign..end];
+                Some(red)
+                    if number
+                        && inner.numbers
+                        && (digit_count(tok) >= 12 || tok.iter().any(|b| matches!(b, b'e' | b'E'))) =>
+                {
+                    // The whole number the token stands for is the card:
+                    // `-4111111111111111`, `4111111111111111.0` and a float
+                    // formatter's `4.111111111111111e15` carry it as well as
+                    // the bare digits.
+                    let mut buf = [0u8; 19];
+                    let Some(digits) = whole_digits(tok, &mut buf) else {
+                        return Act::Verbatim;
+                    };
+                    if digits.len() < 12 {
+                        return Act::Verbatim;
+                    }
                     let mut card = None;
                     crate::scan::for_each(red.scanner(), digits, |f| {
                         if f.kind == Kind::PaymentCard && f.range.start == 0 && f.range.end == digits.len() {
@@ -989,6 +996,61 @@ fn find_quote(hay: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\')
         .map(|k| k + i)
+}
+
+/// The decimal digits of the whole number a JSON number token stands for,
+/// without sign or leading zeros, when it is one of 1 to 19 digits:
+/// `4.111111111111111e15` and `41111111111111.11e2` are `4111111111111111`;
+/// `1.5`, `1e-3` and anything past 19 digits are none.
+fn whole_digits<'b>(tok: &[u8], buf: &'b mut [u8; 19]) -> Option<&'b [u8]> {
+    let t = tok.strip_prefix(b"-").unwrap_or(tok);
+    let (mantissa, exp) = match t.iter().position(|b| matches!(b, b'e' | b'E')) {
+        Some(p) => (&t[..p], Some(&t[p + 1..])),
+        None => (t, None),
+    };
+    let exp: i64 = match exp {
+        None => 0,
+        Some(exp) => {
+            let (neg, digits) = match exp.first() {
+                Some(b'-') => (true, &exp[1..]),
+                Some(b'+') => (false, &exp[1..]),
+                _ => (false, exp),
+            };
+            // Past four digits the number is far outside 19 digits either way.
+            if digits.is_empty() || digits.len() > 4 || !digits.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            let v = digits.iter().fold(0i64, |a, &d| a * 10 + i64::from(d - b'0'));
+            if neg { -v } else { v }
+        }
+    };
+    let (int, frac) = match mantissa.iter().position(|&b| b == b'.') {
+        Some(p) => (&mantissa[..p], &mantissa[p + 1..]),
+        None => (mantissa, &b""[..]),
+    };
+    // The mantissa's `k`th digit, zeros past its end.
+    let digit = |k: usize| match k.checked_sub(int.len()) {
+        None => int[k],
+        Some(f) => frac.get(f).copied().unwrap_or(b'0'),
+    };
+    let len = int.len() + frac.len();
+    let zeros = (0..len).take_while(|&k| digit(k) == b'0').count();
+    if zeros == len {
+        // Zero, however written.
+        return None;
+    }
+    // The decimal point falls after `point` digits; at most 19 of those
+    // may follow the leading zeros (this also bounds the work).
+    let point = int.len() as i64 + exp;
+    if point < 1 || point - zeros as i64 > 19 || (point as usize..len).any(|k| digit(k) != b'0') {
+        return None;
+    }
+    let mut n = 0;
+    for k in zeros.min(point as usize)..point as usize {
+        buf[n] = digit(k);
+        n += 1;
+    }
+    (n > 0).then_some(&buf[..n])
 }
 
 fn digit_count(tok: &[u8]) -> usize {

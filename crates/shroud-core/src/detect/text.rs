@@ -620,7 +620,10 @@ mod tests {
                     end = Some(i + letters);
                 }
             }
-            if valid && hay.get(i + l) == Some(&b'.') && hay.get(i + l + 1).is_some_and(u8::is_ascii_alphanumeric) {
+            if valid
+                && hay.get(i + l) == Some(&b'.')
+                && hay.get(i + l + 1).is_some_and(u8::is_ascii_alphanumeric)
+            {
                 i += l + 1;
             } else {
                 break;

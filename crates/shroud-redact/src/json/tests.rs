@@ -199,6 +199,54 @@ fn card_numbers_are_found_in_any_number_form() {
         out,
         r#"{"a":"[REDACTED:card]","b":"[REDACTED:card]","c":"[REDACTED:card]","d":-4111111111111112,"e":1234567890123.5}"#
     );
+    // As a float formatter writes it (Jackson's `Double`), and other
+    // spellings of the same whole number.
+    for form in [
+        "4.111111111111111e15",
+        "4.111111111111111E+15",
+        "41111111111111.11e2",
+        "0.4111111111111111e16",
+        "411111111111111.1e1",
+        "41111111111111110e-1",
+        "-4.111111111111111e15",
+        "4111111111111111.000",
+    ] {
+        let out = redact(&p, &format!(r#"{{"pan":{form}}}"#));
+        assert_eq!(out, r#"{"pan":"[REDACTED:card]"}"#, "{form}");
+    }
+    // Not whole, not a card, or far too large: left alone, and quickly.
+    for form in [
+        "4.1111111111111115e15",
+        "4.111111111111112e15",
+        "4e15",
+        "0e9999",
+        "1e-9999",
+        "4.111111111111111e9999",
+        "1.5",
+    ] {
+        let text = format!(r#"{{"pan":{form}}}"#);
+        assert_eq!(redact(&p, &text), text, "{form}");
+    }
+}
+
+#[test]
+fn whole_digits_of_number_tokens() {
+    let mut buf = [0u8; 19];
+    let mut w =
+        |t: &str| super::whole_digits(t.as_bytes(), &mut buf).map(|d| String::from_utf8(d.to_vec()).unwrap());
+    assert_eq!(w("4.111111111111111e15").as_deref(), Some("4111111111111111"));
+    assert_eq!(w("12").as_deref(), Some("12"));
+    assert_eq!(w("-0.12e2").as_deref(), Some("12"));
+    assert_eq!(w("1200e-2").as_deref(), Some("12"));
+    assert_eq!(w("1e18").as_deref(), Some("1000000000000000000"));
+    assert_eq!(w("1e19"), None);
+    assert_eq!(w("1201e-2"), None);
+    assert_eq!(w("0"), None);
+    assert_eq!(w("0.0e5"), None);
+    assert_eq!(w("1e"), None);
+    assert_eq!(w("1e+"), None);
+    assert_eq!(w("9999999999999999999").as_deref(), Some("9999999999999999999"));
+    assert_eq!(w("99999999999999999999"), None);
 }
 
 #[test]
