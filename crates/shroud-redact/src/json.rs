@@ -129,6 +129,9 @@ pub struct JsonRedactor {
     keys: keys::KeyCache,
     repl: Vec<u8>,
     counters: Counters,
+    /// How many JSON strings this document is nested in (see
+    /// [`MAX_NESTED`]).
+    nested: u8,
     /// Whether the fast lane runs (tests compare it with the general machine).
     #[cfg(test)]
     lane: bool,
@@ -189,6 +192,7 @@ impl JsonRedactor {
             keys,
             repl: Vec::new(),
             counters: Counters::default(),
+            nested: 0,
             #[cfg(test)]
             lane: true,
         }
@@ -759,18 +763,61 @@ impl JsonRedactor {
                 let text = string_text(content, self.escaped, &mut self.scratch);
                 apply_rule(inner, r as usize, text, repl, &mut self.masked)
             }
-            Disp::Scan => match &inner.redactor {
-                Some(red) => scan_string(
-                    red,
-                    tok,
-                    self.escaped,
-                    &mut self.scratch,
-                    repl,
-                    &mut self.counters,
-                ),
-                None => Act::Verbatim,
-            },
+            Disp::Scan => {
+                // JSON inside a string (a serialized column, a webhook
+                // payload) always holds escaped quotes.
+                let rules = !inner.rules.is_empty();
+                if self.escaped
+                    && self.nested < MAX_NESTED
+                    && rules
+                    && let Some(act) = self.nested_document(content, repl)
+                {
+                    return act;
+                }
+                let inner = &*self.policy.inner;
+                match &inner.redactor {
+                    Some(red) => scan_string(
+                        red,
+                        tok,
+                        self.escaped,
+                        &mut self.scratch,
+                        repl,
+                        &mut self.counters,
+                    ),
+                    None => Act::Verbatim,
+                }
+            }
         }
+    }
+
+    /// A string value that holds a JSON document is redacted as one, key and
+    /// path rules included (the client will `JSON.parse` it): the rules see
+    /// `{"password":"x"}` inside `"{\"password\":\"x\"}"`. `None` when the
+    /// text does not open like a document or does not parse: it is then
+    /// scanned as text.
+    fn nested_document(&mut self, content: &[u8], repl: &mut Vec<u8>) -> Option<Act> {
+        unescape(content, &mut self.scratch);
+        let text = std::mem::take(&mut self.scratch);
+        let act = (|| {
+            if !opens_like_document(text.as_bytes()) {
+                return None;
+            }
+            let mut doc = JsonRedactor::new(self.policy.clone());
+            doc.nested = self.nested + 1;
+            let mut out = Vec::with_capacity(text.len());
+            doc.feed(text.as_bytes(), &mut out).ok()?;
+            doc.finish(&mut out).ok()?;
+            self.counters.merge(&doc.counters);
+            if out == text.as_bytes() {
+                return Some(Act::Verbatim);
+            }
+            repl.push(b'"');
+            escape_into(repl, std::str::from_utf8(&out).ok()?);
+            repl.push(b'"');
+            Some(Act::Replace)
+        })();
+        self.scratch = text;
+        act
     }
 
     /// A complete key, held from the comma before it (if any) to its closing quote.
@@ -996,6 +1043,20 @@ fn find_quote(hay: &[u8]) -> Option<usize> {
         .iter()
         .position(|&b| b == b'"' || b == b'\\')
         .map(|k| k + i)
+}
+
+/// How deep JSON documents inside JSON strings are redacted as documents
+/// (a string in a document in a string); deeper ones are scanned as text.
+const MAX_NESTED: u8 = 2;
+
+/// Whether text opens like a JSON document with members or strings:
+/// `{"`, `{}`, `[{` or `["` after whitespace.
+fn opens_like_document(b: &[u8]) -> bool {
+    let mut significant = b.iter().filter(|c| !c.is_ascii_whitespace());
+    matches!(
+        (significant.next(), significant.next()),
+        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'['), Some(b'{' | b'"'))
+    )
 }
 
 /// The decimal digits of the whole number a JSON number token stands for,

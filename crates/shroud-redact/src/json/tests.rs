@@ -769,3 +769,45 @@ proptest! {
         prop_assert_eq!(needs_escape(&b), want);
     }
 }
+
+/// A JSON document inside a string value gets the key rules too: the
+/// client parses it, and names or secrets there are no detector kind.
+#[test]
+fn documents_inside_strings_get_the_rules() {
+    let p = rules();
+    let inner =
+        json!({"name": "x", "password": "hunter2", "api_token": "t0k3n", "n": [1, {"password": "p"}]});
+    let doc = json!({"profile": inner.to_string(), "list": json!([{"password": "q"}]).to_string()});
+    let out: Value = serde_json::from_str(&redact(&p, &doc.to_string())).unwrap();
+    let profile: Value = serde_json::from_str(out["profile"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        profile,
+        json!({"name": "x", "api_token": "[REDACTED]", "n": [1, {}]})
+    );
+    let list: Value = serde_json::from_str(out["list"].as_str().unwrap()).unwrap();
+    assert_eq!(list, json!([{}]));
+
+    // A document in a string in a document in a string: still redacted.
+    let deep = json!({"outer": json!({"inner": json!({"password": "x"}).to_string()}).to_string()});
+    let out: Value = serde_json::from_str(&redact(&p, &deep.to_string())).unwrap();
+    let outer: Value = serde_json::from_str(out["outer"].as_str().unwrap()).unwrap();
+    assert_eq!(outer["inner"], "{}");
+
+    // Text with quotes, text that is not JSON after all, and a clean
+    // document pass as they came (detectors still run on the text).
+    for clean in [
+        r#"{"a":"say \"hi\""}"#,
+        r#"{"a":"{\"a\": oops} mail jane@example.com"}"#,
+        r#"{"a":"[\"x\",\"y\"]"}"#,
+    ] {
+        let out = redact(&p, clean);
+        assert!(!out.contains("jane@"), "{out}");
+        if !clean.contains("jane") {
+            assert_eq!(out, clean);
+        }
+    }
+    // Without rules, strings are only scanned.
+    let none = Policy::default();
+    let text = r#"{"a":"{\"password\":\"hunter2\"}"}"#;
+    assert_eq!(redact(&none, text), text);
+}
