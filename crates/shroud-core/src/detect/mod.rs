@@ -695,6 +695,18 @@ impl Scanner {
             ipv6_here(&mut best, &mut skip);
             return best.finding.ok_or_else(|| skip.max(word_end()));
         }
+        // `%40`, a percent-encoded `@`: an email address in a URL.
+        if b == b'4'
+            && t > floor
+            && hay[t - 1] == b'%'
+            && kinds.contains(Kind::Email)
+            && let Some((s, e)) = text::email_pct(hay, t - 1, floor)
+        {
+            return Ok(Finding {
+                kind: Kind::Email,
+                range: s..e,
+            });
+        }
         // A number at a word start.
         let d = bytes::digits(hay, t, 20);
         let next = hay.get(t + d).copied();
@@ -1179,6 +1191,8 @@ mod tests {
         "com",
         "\u{e9}",
         "\"",
+        "%40",
+        "%",
     ];
 
     proptest::proptest! {
@@ -1267,6 +1281,36 @@ mod tests {
         ] {
             assert_eq!(kinds(s), [], "{s}");
         }
+    }
+
+    /// An `@` written `%40`, as URL builders write it in query values.
+    #[test]
+    fn percent_encoded_emails_are_found() {
+        assert_eq!(
+            kinds("GET /verify?email=jane.roe%40example.com&next=%2Fhome"),
+            [(Kind::Email, "jane.roe%40example.com")]
+        );
+        assert_eq!(
+            kinds("filename*=UTF-8''user42%40mail.example.org.csv"),
+            [(Kind::Email, "user42%40mail.example.org.csv")]
+        );
+        assert_eq!(
+            kinds("u=jane%2Btag%40example.com"),
+            [(Kind::Email, "jane%2Btag%40example.com")]
+        );
+        for clean in ["100%40", "a %40 b", "x%40y", "%40example.com", "50%400"] {
+            assert!(
+                kinds(clean).iter().all(|(k, _)| *k != Kind::Email),
+                "{clean}: {:?}",
+                kinds(clean)
+            );
+        }
+        // Both scan paths agree, alone and in a long text.
+        let s = Scanner::new();
+        let hay = format!("{} a%40b.io {}", "w ".repeat(40), "w ".repeat(40));
+        let (short, long) = both_paths(&s, b"a%40b.io");
+        assert_eq!(short, long);
+        assert_eq!(s.scan(hay.as_bytes()).len(), 1);
     }
 
     #[test]

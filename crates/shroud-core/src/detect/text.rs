@@ -15,6 +15,22 @@ use base64::Engine as _;
 /// Domain: two or more labels of `[A-Za-z0-9-]` (1-63, no leading or
 /// trailing dash), the last one 2-63 letters, 253 bytes at most.
 pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, usize)> {
+    email_around(hay, at_pos, at_pos + 1, floor)
+}
+
+/// An email address written with its `@` percent-encoded (`%40`), as URL
+/// builders write it in query values: `/verify?email=jane%40example.com`.
+/// `pct` is the position of the `%`.
+pub(crate) fn email_pct(hay: &[u8], pct: usize, floor: usize) -> Option<(usize, usize)> {
+    if hay.get(pct + 1..pct + 3) != Some(b"40") {
+        return None;
+    }
+    email_around(hay, pct, pct + 3, floor)
+}
+
+/// An email address whose local part ends at `at_pos` and whose domain
+/// starts at `domain`, with the `@` (or its encoding) between them.
+fn email_around(hay: &[u8], at_pos: usize, domain: usize, floor: usize) -> Option<(usize, usize)> {
     // Back from the `@` over local-part bytes, 65 at most (one more than
     // allowed). Tight loops, one rule each, cost fewer instructions a byte
     // than one loop that tracks several.
@@ -34,7 +50,7 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
     if s == at_pos || hay[at_pos - 1] == b'.' {
         return None;
     }
-    let mut i = at_pos + 1;
+    let mut i = domain;
     let mut labels = 0;
     let mut end = None;
     loop {
@@ -44,7 +60,7 @@ pub(crate) fn email(hay: &[u8], at_pos: usize, floor: usize) -> Option<(usize, u
         }
         labels += 1;
         let label_end = i + l;
-        if label_end - at_pos - 1 > 253 {
+        if label_end - domain > 253 {
             break;
         }
         if labels >= 2 {
