@@ -335,6 +335,10 @@ pub struct KeyConfig {
     /// The key id to match against the token's `kid`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
+    /// For a `dir` decryption key: the content encryption it serves
+    /// (`A128CBC-HS256`, ...; by default the one its length names).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enc: Option<String>,
     /// The key inline.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
@@ -352,6 +356,7 @@ impl fmt::Debug for KeyConfig {
             .field("format", &self.format)
             .field("alg", &self.alg)
             .field("kid", &self.kid)
+            .field("enc", &self.enc)
             .field("value", &self.value.as_ref().map(|_| "[key]"))
             .field("file", &self.file)
             .field("env", &self.env)
@@ -714,6 +719,7 @@ mod tests {
             format: KeyFormat::Hmac,
             alg: Some("HS256".into()),
             kid: None,
+            enc: None,
             value: Some("hex:00112233".into()),
             file: None,
             env: None,

@@ -10,8 +10,8 @@ use pin_project_lite::pin_project;
 use shroud_anon::{AnonPolicy, AnonymizeLayer};
 use shroud_core::{Encryptor, Pseudonymizer, SecretJson, SecretKey, Transformer};
 use shroud_jwt::{
-    DecryptionKey, DecryptionKeySet, JwtLayer, Key, KeyManagement, KeySet, TokenSource, TrustedIssuer,
-    Verifier, VerifierBuilder,
+    ContentEncryption, DecryptionKey, DecryptionKeySet, JwtLayer, Key, KeyManagement, KeySet, TokenSource,
+    TrustedIssuer, Verifier, VerifierBuilder,
 };
 use shroud_redact::RedactLayer;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
@@ -414,7 +414,14 @@ fn issuer(cfg: &IssuerConfig, at: &str) -> Result<TrustedIssuer, ConfigError> {
     };
     let mut all = Vec::new();
     for (i, k) in cfg.keys.iter().enumerate() {
-        all.extend(keys(k, &format!("{at}.keys[{i}]"))?);
+        let at = format!("{at}.keys[{i}]");
+        if k.enc.is_some() {
+            return Err(ConfigError::new(
+                format!("{at}.enc"),
+                "only for `dir` decryption keys (jwt.encryption.decryption_keys)",
+            ));
+        }
+        all.extend(keys(k, &at)?);
     }
     match (&cfg.jwks_url, all.is_empty()) {
         (Some(_), false) => {
@@ -554,6 +561,15 @@ fn decryption_keys(cfg: &KeyConfig, at: &str) -> Result<Vec<DecryptionKey>, Conf
     };
     if let Some(kid) = &cfg.kid {
         out = out.into_iter().map(|k| k.with_kid(kid)).collect();
+    }
+    if let Some(enc) = &cfg.enc {
+        let enc = ContentEncryption::parse(enc)
+            .ok_or_else(|| ConfigError::new(format!("{at}.enc"), "unknown content encryption"))?;
+        out = out
+            .into_iter()
+            .map(|k| k.with_enc(enc))
+            .collect::<Result<_, _>>()
+            .map_err(|e| ConfigError::new(format!("{at}.enc"), e.to_string()))?;
     }
     Ok(out)
 }

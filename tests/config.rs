@@ -408,11 +408,35 @@ fn decryption_key_errors_name_their_key_path() {
             r#"{ format = "jwks", value = "{\"keys\":[]}" }"#,
             "jwt.encryption.decryption_keys[0]",
         ),
+        // `enc` binds a `dir` key only, to an `enc` its length fits.
+        (
+            &format!(r#"{{ format = "hmac", alg = "A256KW", enc = "A256GCM", value = "{HMAC}" }}"#),
+            "jwt.encryption.decryption_keys[0].enc",
+        ),
+        (
+            &format!(r#"{{ format = "hmac", alg = "dir", enc = "A128GCM", value = "{HMAC}" }}"#),
+            "jwt.encryption.decryption_keys[0].enc",
+        ),
+        (
+            &format!(r#"{{ format = "hmac", alg = "dir", enc = "A257GCM", value = "{HMAC}" }}"#),
+            "jwt.encryption.decryption_keys[0].enc",
+        ),
     ];
     for (key, path) in cases {
         let e = build_err(&format!("[jwt.encryption]\ndecryption_keys = [{key}]\n{issuer}"));
         assert_eq!(e.path(), path, "for {key}: {e}");
     }
+    // On a verification key, `enc` means nothing: refused.
+    let e = build_err(&issuer_with(&format!(
+        r#"{{ format = "hmac", alg = "HS256", enc = "A256GCM", value = "{HMAC}" }}"#
+    )));
+    assert_eq!(e.path(), "jwt.issuers[0].keys[0].enc", "{e}");
+    // A 32-byte `dir` key bound to A128CBC-HS256 builds.
+    let dir = Config::from_toml(&format!(
+        "[jwt.encryption]\ndecryption_keys = [{{ format = \"hmac\", alg = \"dir\", enc = \"A128CBC-HS256\", value = \"{HMAC}\" }}]\n{issuer}"
+    ))
+    .expect("parses");
+    Stack::from_config(&dir).expect("builds");
     // A working symmetric key builds, with and without `require_encryption`.
     for require in [false, true] {
         let ok = Config::from_toml(&format!(

@@ -325,6 +325,7 @@ fn encrypted_config(key: &demo::DevKey, secret: &[u8; 32], require: bool) -> shr
         format: shroud::config::KeyFormat::Hmac,
         alg: Some("A256KW".into()),
         kid: Some("enc-1".into()),
+        enc: None,
         value: Some(format!("base64:{b64}")),
         file: None,
         env: None,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
-use shroud_jwt::jwe::{self, DecryptOptions, JweError};
+use shroud_jwt::jwe::{self, ContentEncryption, DecryptOptions, JweError};
 use shroud_jwt::{
     Algorithm, DecryptionKey, DecryptionKeySet, Key, KeyManagement, Rejection, TrustedIssuer, UnsignedClaims,
     Verifier,
@@ -166,6 +166,22 @@ fn josekit_tokens() {
             continue;
         };
         let key = key_for(km, crv, token);
+        // A 32-byte `dir` key serves one `enc`: unbound, A256GCM, so the
+        // same secret does not open an A128CBC-HS256 token.
+        if km == KeyManagement::Dir && token_enc(token) == "A128CBC-HS256" {
+            let unbound = DecryptionKey::from_jwk_with_alg(&jwk("oct_256bit_private.jwk"), km).unwrap();
+            assert_eq!(unbound.enc(), Some(ContentEncryption::A256Gcm));
+            assert_eq!(
+                jwe::decrypt(
+                    token,
+                    &DecryptionKeySet::new([unbound]),
+                    &DecryptOptions::default().with_default_zip()
+                )
+                .unwrap_err(),
+                JweError::Undecryptable,
+                "{name}"
+            );
+        }
         let keys = DecryptionKeySet::new([key]);
         let opts = if zip {
             assert_eq!(
@@ -251,18 +267,25 @@ fn key_for(alg: KeyManagement, crv: Option<&str>, token: &str) -> DecryptionKey 
     }
     let bits = match name {
         "dir" => {
-            // The dir key length is the enc's.
-            let h = URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap();
-            let h: Value = serde_json::from_slice(&h).unwrap();
-            match h["enc"].as_str().unwrap() {
-                "A128CBC-HS256" | "A256GCM" => 256,
-                "A192CBC-HS384" => 384,
-                "A256CBC-HS512" => 512,
-                "A128GCM" => 128,
-                _ => 192,
-            }
+            // The dir key length is the enc's, and the key is bound to it.
+            let enc = ContentEncryption::parse(token_enc(token)).unwrap();
+            let key = DecryptionKey::from_jwk_with_alg(
+                &jwk(&format!("oct_{}bit_private.jwk", enc.key_len() * 8)),
+                alg,
+            )
+            .unwrap();
+            return key.with_enc(enc).unwrap();
         }
-        n => n[1..4].parse().unwrap(),
+        n => n[1..4].parse::<usize>().unwrap(),
     };
     DecryptionKey::from_jwk_with_alg(&jwk(&format!("oct_{bits}bit_private.jwk")), alg).unwrap()
+}
+
+/// The `enc` of a JWE's protected header.
+fn token_enc(token: &str) -> &'static str {
+    let h = URL_SAFE_NO_PAD.decode(token.split('.').next().unwrap()).unwrap();
+    let h: Value = serde_json::from_slice(&h).unwrap();
+    ContentEncryption::parse(h["enc"].as_str().unwrap())
+        .unwrap()
+        .name()
 }

@@ -16,7 +16,7 @@ use zeroize::Zeroizing;
 
 use super::content::Failed;
 use super::ecdh::{EcPublic, EcSecret, concat_kdf, peer_key};
-use super::header::{Header, KeyManagement, Mechanism};
+use super::header::{ContentEncryption, Header, KeyManagement, Mechanism};
 use super::{kw, rsa};
 use crate::key::{KeyError, MAX_JWKS_LEN, MAX_KEYS};
 
@@ -49,6 +49,8 @@ enum Secret {
 pub struct DecryptionKey {
     kid: Option<Arc<str>>,
     alg: KeyManagement,
+    /// For `dir`: the one content encryption the key serves.
+    enc: Option<ContentEncryption>,
     secret: Secret,
 }
 
@@ -129,6 +131,20 @@ fn check_oct_len(alg: KeyManagement, len: usize) -> Result<(), KeyError> {
     }
 }
 
+/// The content encryption a `dir` key of `len` bytes serves by default.
+fn dir_enc(alg: KeyManagement, len: usize) -> Option<ContentEncryption> {
+    if alg.mechanism() != Mechanism::Dir {
+        return None;
+    }
+    Some(match len {
+        16 => ContentEncryption::A128Gcm,
+        24 => ContentEncryption::A192Gcm,
+        32 => ContentEncryption::A256Gcm,
+        48 => ContentEncryption::A192CbcHs384,
+        _ => ContentEncryption::A256CbcHs512,
+    })
+}
+
 fn mismatch(alg: KeyManagement, kty: &'static str) -> KeyError {
     KeyError::AlgorithmMismatch { alg: alg.name(), kty }
 }
@@ -203,8 +219,44 @@ impl DecryptionKey {
         Ok(DecryptionKey {
             kid: None,
             alg,
+            enc: dir_enc(alg, secret.len()),
             secret: Secret::Oct(Zeroizing::new(secret.to_vec())),
         })
+    }
+
+    /// Binds a `dir` key to the content encryption it serves. By default a
+    /// `dir` key serves the one its length names: 16 bytes `A128GCM`, 24
+    /// `A192GCM`, 32 `A256GCM`, 48 `A192CBC-HS384`, 64 `A256CBC-HS512`; a
+    /// 32-byte key for `A128CBC-HS256` must say so here. One key, one
+    /// algorithm (RFC 8725 §3.1): a token under another `enc` is not
+    /// decrypted with it. Refused for other key management algorithms
+    /// (their content key is fresh per token) and for a length that does
+    /// not fit `enc`.
+    ///
+    /// ```
+    /// use shroud_jwt::jwe::{ContentEncryption, DecryptionKey, KeyManagement};
+    ///
+    /// let key = DecryptionKey::symmetric(&[7u8; 32], KeyManagement::Dir)?;
+    /// assert_eq!(key.enc(), Some(ContentEncryption::A256Gcm));
+    /// let cbc = key.with_enc(ContentEncryption::A128CbcHs256)?;
+    /// assert_eq!(cbc.enc(), Some(ContentEncryption::A128CbcHs256));
+    /// # Ok::<(), shroud_jwt::KeyError>(())
+    /// ```
+    pub fn with_enc(mut self, enc: ContentEncryption) -> Result<Self, KeyError> {
+        let len = match &self.secret {
+            Secret::Oct(k) if self.alg.mechanism() == Mechanism::Dir => k.len(),
+            _ => return Err(KeyError::Rejected("only a `dir` key is bound to an `enc`")),
+        };
+        if len != enc.key_len() {
+            return Err(KeyError::Rejected("the key length does not fit this `enc`"));
+        }
+        self.enc = Some(enc);
+        Ok(self)
+    }
+
+    /// For a `dir` key, the content encryption it serves.
+    pub fn enc(&self) -> Option<ContentEncryption> {
+        self.enc
     }
 
     fn import(jwk: &Value, given: Option<KeyManagement>) -> Result<Self, KeyError> {
@@ -270,7 +322,16 @@ impl DecryptionKey {
             ("EC" | "OKP", _) => return Err(mismatch(alg, "EC/OKP")),
             _ => return Err(KeyError::Jwk("unsupported kty")),
         };
-        Ok(DecryptionKey { kid, alg, secret })
+        let enc = match &secret {
+            Secret::Oct(k) => dir_enc(alg, k.len()),
+            _ => None,
+        };
+        Ok(DecryptionKey {
+            kid,
+            alg,
+            enc,
+            secret,
+        })
     }
 
     /// Sets the key id.
@@ -300,7 +361,8 @@ impl DecryptionKey {
         let random = |cek: &mut [u8]| getrandom::fill(cek).map_err(|_| Failed);
         match (&self.secret, self.alg.mechanism()) {
             (Secret::Oct(k), Mechanism::Dir) => {
-                if !ek.is_empty() || k.len() != cek.len() {
+                // The key serves one `enc` (a public header input).
+                if !ek.is_empty() || k.len() != cek.len() || self.enc != Some(h.enc) {
                     return Err(Failed);
                 }
                 cek.copy_from_slice(k);
