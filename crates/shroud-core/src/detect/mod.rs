@@ -638,6 +638,21 @@ impl Scanner {
             }
             return Err(t + 1);
         }
+        // `%40`, a percent-encoded `@` (an email address in a URL), and
+        // `&#64;` or `&#x40;`, the HTML character references.
+        if matches!(b, b'4' | b'6') && t > floor && kinds.contains(Kind::Email) {
+            let found = match hay[t - 1] {
+                b'%' if b == b'4' => text::email_pct(hay, t - 1, floor),
+                b'#' | b'x' | b'X' => text::email_entity(hay, t, floor),
+                _ => None,
+            };
+            if let Some((s, e)) = found {
+                return Ok(Finding {
+                    kind: Kind::Email,
+                    range: s..e,
+                });
+            }
+        }
         // The start of the word holding the trigger: letters right before it
         // may belong to an IBAN country code or an IPv6 group.
         let mut ws = t;
@@ -694,18 +709,6 @@ impl Scanner {
         if b == b':' {
             ipv6_here(&mut best, &mut skip);
             return best.finding.ok_or_else(|| skip.max(word_end()));
-        }
-        // `%40`, a percent-encoded `@`: an email address in a URL.
-        if b == b'4'
-            && t > floor
-            && hay[t - 1] == b'%'
-            && kinds.contains(Kind::Email)
-            && let Some((s, e)) = text::email_pct(hay, t - 1, floor)
-        {
-            return Ok(Finding {
-                kind: Kind::Email,
-                range: s..e,
-            });
         }
         // A number at a word start.
         let d = bytes::digits(hay, t, 20);
@@ -1193,6 +1196,8 @@ mod tests {
         "\"",
         "%40",
         "%",
+        "&#64;",
+        "&#x40;",
     ];
 
     proptest::proptest! {
@@ -1299,6 +1304,31 @@ mod tests {
             [(Kind::Email, "jane%2Btag%40example.com")]
         );
         for clean in ["100%40", "a %40 b", "x%40y", "%40example.com", "50%400"] {
+            assert!(
+                kinds(clean).iter().all(|(k, _)| *k != Kind::Email),
+                "{clean}: {:?}",
+                kinds(clean)
+            );
+        }
+        // HTML character references for `@`.
+        assert_eq!(
+            kinds("<a>jane.roe&#64;example.com</a>"),
+            [(Kind::Email, "jane.roe&#64;example.com")]
+        );
+        assert_eq!(
+            kinds("mail: jane&#x40;example.com; or J&#X40;x.io"),
+            [
+                (Kind::Email, "jane&#x40;example.com"),
+                (Kind::Email, "J&#X40;x.io")
+            ]
+        );
+        for clean in [
+            "&#64;example.com",
+            "a &#64; b",
+            "x&#64;y",
+            "&#640;",
+            "a&#x41;b.com",
+        ] {
             assert!(
                 kinds(clean).iter().all(|(k, _)| *k != Kind::Email),
                 "{clean}: {:?}",

@@ -28,6 +28,27 @@ pub(crate) fn email_pct(hay: &[u8], pct: usize, floor: usize) -> Option<(usize, 
     email_around(hay, pct, pct + 3, floor)
 }
 
+/// An email address written with its `@` as an HTML character reference
+/// (`&#64;` or `&#x40;`, as pages write addresses to hide them from naive
+/// scrapers). `digit` is the position of the reference's first digit.
+pub(crate) fn email_entity(hay: &[u8], digit: usize, floor: usize) -> Option<(usize, usize)> {
+    let (amp, end) = if digit >= 2 && hay.get(digit - 2..digit + 3) == Some(b"&#64;") {
+        (digit - 2, digit + 3)
+    } else if digit >= 3
+        && hay
+            .get(digit - 3..digit + 3)
+            .is_some_and(|r| r[..2] == *b"&#" && r[2].eq_ignore_ascii_case(&b'x') && r[3..] == *b"40;")
+    {
+        (digit - 3, digit + 3)
+    } else {
+        return None;
+    };
+    if amp < floor {
+        return None;
+    }
+    email_around(hay, amp, end, floor)
+}
+
 /// An email address whose local part ends at `at_pos` and whose domain
 /// starts at `domain`, with the `@` (or its encoding) between them.
 fn email_around(hay: &[u8], at_pos: usize, domain: usize, floor: usize) -> Option<(usize, usize)> {
