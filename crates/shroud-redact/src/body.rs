@@ -12,9 +12,10 @@ use crate::codec::Codec;
 use crate::error::{BodyError, RedactError};
 use crate::headers::redact_headers;
 use crate::json::JsonRedactor;
+use crate::json::opens_like_document;
 use crate::ndjson::NdjsonRedactor;
 use crate::policy::Policy;
-use crate::sse::SseRedactor;
+use crate::sse::{BOM, SseRedactor};
 use crate::summary::{Counters, OnSummary, RedactionSummary};
 use crate::text::TextRedactor;
 
@@ -37,15 +38,22 @@ pub(crate) enum Engine {
         format: Format,
         policy: Policy,
         held: Vec<u8>,
-        counters: Counters,
     },
     Json(JsonRedactor),
     Ndjson(NdjsonRedactor),
     Sse(SseRedactor),
     Text(TextRedactor),
     /// The start was refused; nothing more is read.
-    Refused(Counters),
+    Refused,
 }
+
+/// What an engine that has not started (or was refused) counted: nothing.
+static NOTHING_COUNTED: Counters = Counters {
+    rules: Vec::new(),
+    kinds: Vec::new(),
+    bytes_in: 0,
+    bytes_out: 0,
+};
 
 /// What the first bytes of a body say.
 #[derive(Debug, PartialEq, Eq)]
@@ -66,9 +74,6 @@ enum Sniff {
 /// The most bytes held to decide how a body is read (whitespace before a
 /// document, then its first two significant bytes).
 const SNIFF_MAX: usize = 1024;
-
-/// The UTF-8 byte order mark.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// How to read a body that starts with `b` (all of it when `end`).
 ///
@@ -103,12 +108,9 @@ fn sniff(b: &[u8], format: Format, policy: &Policy, end: bool) -> Sniff {
     if !end && b.len() < BOM.len() && BOM.starts_with(b) {
         return Sniff::Wait;
     }
-    let body = b.strip_prefix(BOM).unwrap_or(b);
-    let mut significant = body.iter().filter(|c| !c.is_ascii_whitespace());
-    let more = !end && b.len() < SNIFF_MAX;
-    match (significant.next(), significant.next()) {
-        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'['), Some(b'{' | b'"')) => Sniff::JsonText,
-        (None, _) | (Some(b'{' | b'['), None) if more => Sniff::Wait,
+    match opens_like_document(b.strip_prefix(BOM).unwrap_or(b)) {
+        Some(true) => Sniff::JsonText,
+        None if !end && b.len() < SNIFF_MAX => Sniff::Wait,
         _ => Sniff::Read(Format::Text),
     }
 }
@@ -119,7 +121,6 @@ impl Engine {
             format,
             policy,
             held: Vec::new(),
-            counters: Counters::default(),
         }
     }
 
@@ -147,10 +148,7 @@ impl Engine {
     /// Leaves the start once `sniff` decides (or the body ends), and feeds
     /// what was held. `Ok(true)`: started.
     fn start(&mut self, input: &[u8], end: bool, out: &mut Vec<u8>) -> Result<bool, RedactError> {
-        let Engine::Start {
-            format, policy, held, ..
-        } = self
-        else {
+        let Engine::Start { format, policy, held } = self else {
             return Ok(true);
         };
         // The usual first frame decides alone, without a copy.
@@ -168,7 +166,7 @@ impl Engine {
                 return Ok(false);
             }
             Sniff::Refuse => {
-                *self = Engine::Refused(Counters::default());
+                *self = Engine::Refused;
                 return Err(RedactError::ContentType);
             }
             Sniff::Read(f) => f,
@@ -201,7 +199,7 @@ impl Engine {
             Engine::Ndjson(r) => r.feed(input, out),
             Engine::Sse(r) => r.feed(input, out),
             Engine::Text(r) => r.feed(input, out),
-            Engine::Refused(_) => Err(RedactError::Failed),
+            Engine::Refused => Err(RedactError::Failed),
         }
     }
 
@@ -214,7 +212,7 @@ impl Engine {
             Engine::Ndjson(r) => r.finish(out),
             Engine::Sse(r) => r.finish(out),
             Engine::Text(r) => r.finish(out),
-            Engine::Start { .. } | Engine::Refused(_) => Err(RedactError::Failed),
+            Engine::Start { .. } | Engine::Refused => Err(RedactError::Failed),
         }
     }
 
@@ -224,7 +222,7 @@ impl Engine {
             Engine::Ndjson(r) => r.counters(),
             Engine::Sse(r) => r.counters(),
             Engine::Text(r) => r.counters(),
-            Engine::Start { counters, .. } | Engine::Refused(counters) => counters,
+            Engine::Start { .. } | Engine::Refused => &NOTHING_COUNTED,
         }
     }
 }

@@ -799,7 +799,7 @@ impl JsonRedactor {
         unescape(content, &mut self.scratch);
         let text = std::mem::take(&mut self.scratch);
         let act = (|| {
-            if !opens_like_document(text.as_bytes()) {
+            if opens_like_document(text.as_bytes()) != Some(true) {
                 return None;
             }
             let mut doc = JsonRedactor::new(self.policy.clone());
@@ -1050,13 +1050,15 @@ fn find_quote(hay: &[u8]) -> Option<usize> {
 const MAX_NESTED: u8 = 2;
 
 /// Whether text opens like a JSON document with members or strings:
-/// `{"`, `{}`, `[{` or `["` after whitespace.
-fn opens_like_document(b: &[u8]) -> bool {
+/// `{"`, `{}`, `[{` or `["` after whitespace. `None` while the text is too
+/// short to tell (nothing but whitespace, or `{` or `[` alone).
+pub(crate) fn opens_like_document(b: &[u8]) -> Option<bool> {
     let mut significant = b.iter().filter(|c| !c.is_ascii_whitespace());
-    matches!(
-        (significant.next(), significant.next()),
-        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'['), Some(b'{' | b'"'))
-    )
+    match (significant.next(), significant.next()) {
+        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'['), Some(b'{' | b'"')) => Some(true),
+        (None, _) | (Some(b'{' | b'['), None) => None,
+        _ => Some(false),
+    }
 }
 
 /// The decimal digits of the whole number a JSON number token stands for,
@@ -1107,7 +1109,9 @@ fn whole_digits<'b>(tok: &[u8], buf: &'b mut [u8; 19]) -> Option<&'b [u8]> {
         return None;
     }
     let mut n = 0;
-    for k in zeros.min(point as usize)..point as usize {
+    // `zeros < point`: a zero integer part with nonzero digits after the
+    // point was refused above.
+    for k in zeros..point as usize {
         buf[n] = digit(k);
         n += 1;
     }

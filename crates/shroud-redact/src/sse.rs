@@ -261,7 +261,7 @@ impl SseRedactor {
 }
 
 /// The UTF-8 byte order mark, dropped at the start of a stream.
-const BOM: &[u8] = b"\xEF\xBB\xBF";
+pub(crate) const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 #[cfg(test)]
 mod tests {
