@@ -56,7 +56,7 @@ pub enum KeyError {
     DuplicateId(String),
 }
 
-/// Whether a path or variable name is the encoded form of a key.
+/// Whether a path is the encoded form of a key.
 fn looks_like_a_key(s: &str) -> bool {
     let s = s.trim();
     s.starts_with("base64:") || s.starts_with("hex:")
@@ -246,12 +246,13 @@ impl SecretKey {
     pub fn from_env(id: impl Into<String>, var: &str) -> Result<SecretKey, KeyError> {
         let id = id.into();
         // A key pasted where the variable's name goes is not echoed in the
-        // error; nor is anything else that is no variable name.
+        // error, nor is anything else that is no variable name (an encoded
+        // key's `base64:` or `hex:` prefix is none).
         let is_name = !var.is_empty()
             && var.len() <= 128
             && !var.starts_with(|c: char| c.is_ascii_digit())
             && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !is_name || looks_like_a_key(var) {
+        if !is_name {
             return Err(KeyError::Encoding {
                 id,
                 what: "`env` takes a variable name (letters, digits, `_`), and this is none (not shown)",

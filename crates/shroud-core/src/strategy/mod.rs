@@ -34,12 +34,7 @@ pub const REDACTED: &str = "[REDACTED]";
 /// assert_eq!(r, Strategy::Redact { text: None });
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(
-    tag = "action",
-    rename_all = "snake_case",
-    deny_unknown_fields,
-    try_from = "StrategyForm"
-)]
+#[serde(tag = "action", rename_all = "snake_case", try_from = "StrategyForm")]
 #[non_exhaustive]
 pub enum Strategy {
     /// Leave the value as it is.

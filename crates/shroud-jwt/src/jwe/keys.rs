@@ -131,18 +131,14 @@ fn check_oct_len(alg: KeyManagement, len: usize) -> Result<(), KeyError> {
     }
 }
 
-/// The content encryption a `dir` key of `len` bytes serves by default.
+/// The content encryption a `dir` key of `len` bytes serves by default:
+/// the first of [`ContentEncryption::ALL`] whose key is that long (GCM
+/// before CBC-HS, so a 32-byte key serves A256GCM).
 fn dir_enc(alg: KeyManagement, len: usize) -> Option<ContentEncryption> {
     if alg.mechanism() != Mechanism::Dir {
         return None;
     }
-    Some(match len {
-        16 => ContentEncryption::A128Gcm,
-        24 => ContentEncryption::A192Gcm,
-        32 => ContentEncryption::A256Gcm,
-        48 => ContentEncryption::A192CbcHs384,
-        _ => ContentEncryption::A256CbcHs512,
-    })
+    ContentEncryption::ALL.into_iter().find(|e| e.key_len() == len)
 }
 
 fn mismatch(alg: KeyManagement, kty: &'static str) -> KeyError {
@@ -344,6 +340,11 @@ impl DecryptionKey {
     /// The key id, if any.
     pub fn kid(&self) -> Option<&str> {
         self.kid.as_deref()
+    }
+
+    /// The key id, shared.
+    pub(crate) fn kid_arc(&self) -> Option<Arc<str>> {
+        self.kid.clone()
     }
 
     /// The one key management algorithm this key decrypts.

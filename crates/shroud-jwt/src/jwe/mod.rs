@@ -322,7 +322,7 @@ pub fn decrypt(token: &str, keys: &DecryptionKeySet, opts: &DecryptOptions) -> R
         if let Some(ct) = ct
             && let Ok(pt) = content::open(enc, &cek, iv, aad, ct, tag)
         {
-            plaintext = Some((pt, key.kid().map(Arc::from)));
+            plaintext = Some((pt, key.kid_arc()));
             break;
         }
     }
