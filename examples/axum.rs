@@ -20,8 +20,6 @@ mod demo;
 use std::net::SocketAddr;
 
 use shroud::prelude::*;
-use shroud::trace::RedactingLayer;
-use tracing_subscriber::prelude::*;
 
 /// The configuration used when no `--config` is given.
 const DEFAULT_CONFIG: &str = include_str!("config/default.toml");
@@ -35,16 +33,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         _ => return Err("usage: axum [--config FILE]".into()),
     };
 
-    // Every log line goes through shroud's redacting layer first, with the
-    // configured sensitive field names.
-    let policy = config.trace.as_ref().map(|t| t.policy()).unwrap_or_default();
-    tracing_subscriber::registry()
-        .with(RedactingLayer::with_policy(
-            tracing_subscriber::fmt::layer(),
-            policy,
-        ))
-        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    // Every log line goes through shroud's redacting layer first.
+    demo::init_logs(config.trace.as_ref());
     let key = demo::DevKey::generate();
     key.trust_in(&mut config);
     let stack = Stack::from_config(&config)?;

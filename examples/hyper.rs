@@ -22,9 +22,7 @@ use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use shroud::anon::AnonymizedClaims;
 use shroud::prelude::*;
-use shroud::trace::RedactingLayer;
 use tower::ServiceBuilder;
-use tracing_subscriber::prelude::*;
 
 const DEFAULT_CONFIG: &str = include_str!("config/default.toml");
 
@@ -63,16 +61,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["--config", path] => Config::from_file(path)?,
         _ => return Err("usage: hyper [--config FILE]".into()),
     };
-    // Every log line goes through shroud's redacting layer first, with the
-    // configured sensitive field names.
-    let policy = config.trace.as_ref().map(|t| t.policy()).unwrap_or_default();
-    tracing_subscriber::registry()
-        .with(RedactingLayer::with_policy(
-            tracing_subscriber::fmt::layer(),
-            policy,
-        ))
-        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    // Every log line goes through shroud's redacting layer first.
+    demo::init_logs(config.trace.as_ref());
     let key = demo::DevKey::generate();
     key.trust_in(&mut config);
 

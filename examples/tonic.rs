@@ -19,8 +19,6 @@ use grpc::pb::users_client::UsersClient;
 use grpc::pb::users_server::UsersServer;
 use grpc::pb::{GetUserRequest, ListUsersRequest, WhoAmIRequest};
 use shroud::prelude::*;
-use shroud::trace::RedactingLayer;
-use tracing_subscriber::prelude::*;
 
 const DEFAULT_CONFIG: &str = include_str!("config/default.toml");
 
@@ -37,20 +35,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ["client"] => None,
         _ => return Err("usage: tonic [--config FILE | client]".into()),
     };
-    // Every log line goes through shroud's redacting layer first, with the
-    // configured sensitive field names.
-    let policy = config
-        .as_ref()
-        .and_then(|c| c.trace.as_ref())
-        .map(|t| t.policy())
-        .unwrap_or_default();
-    tracing_subscriber::registry()
-        .with(RedactingLayer::with_policy(
-            tracing_subscriber::fmt::layer(),
-            policy,
-        ))
-        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    // Every log line goes through shroud's redacting layer first.
+    demo::init_logs(config.as_ref().and_then(|c| c.trace.as_ref()));
     match config {
         Some(config) => server(config).await,
         None => client().await,

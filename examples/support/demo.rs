@@ -120,6 +120,21 @@ impl DevKey {
 /// The key id of the token decryption key.
 pub const ENC_KID: &str = "dev-enc";
 
+/// Installs the example servers' log subscriber: every line goes through
+/// shroud's redacting layer first, with the configured sensitive field
+/// names (`[trace] sensitive_fields`).
+pub fn init_logs(trace: Option<&shroud::config::TraceConfig>) {
+    use tracing_subscriber::prelude::*;
+    let policy = trace.map(|t| t.policy()).unwrap_or_default();
+    tracing_subscriber::registry()
+        .with(shroud::trace::RedactingLayer::with_policy(
+            tracing_subscriber::fmt::layer(),
+            policy,
+        ))
+        .with(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+}
+
 /// Seconds since the epoch.
 pub fn now() -> i64 {
     SystemTime::now()
