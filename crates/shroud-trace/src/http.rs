@@ -195,19 +195,24 @@ macro_rules! request_span {
 
 impl<B> MakeSpan<B> for PiiSafeMakeSpan {
     fn make_span(&mut self, request: &Request<B>) -> Span {
-        let route = self.route(request);
-        let grpc = is_grpc(request);
-        request_span!(
+        let span = request_span!(
             self.level,
             http.method = %request.method(),
-            http.route = %route,
-            rpc.system = if grpc { "grpc" } else { "" },
+            http.route = Empty,
+            rpc.system = Empty,
             otel.kind = "server",
             http.status = Empty,
             rpc.grpc.status = Empty,
             latency_ms = Empty,
             caller = Empty,
-        )
+        );
+        // The route is worked out (segments scanned, a string built) only
+        // for a span that some subscriber records.
+        if !span.is_disabled() {
+            span.record("http.route", self.route(request).as_str());
+            span.record("rpc.system", if is_grpc(request) { "grpc" } else { "" });
+        }
+        span
     }
 }
 
@@ -226,9 +231,12 @@ impl<B> OnRequest<B> for PiiSafeOnRequest {
     }
 }
 
+/// `grpc-status`, named once rather than parsed from a string per response.
+const GRPC_STATUS: http::HeaderName = http::HeaderName::from_static("grpc-status");
+
 fn grpc_status(headers: &HeaderMap) -> Option<i64> {
     headers
-        .get("grpc-status")
+        .get(GRPC_STATUS)
         .and_then(|v| v.to_str().ok())
         .and_then(|s| s.parse().ok())
 }

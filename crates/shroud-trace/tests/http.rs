@@ -154,6 +154,50 @@ fn paths_without_templates_are_collapsed() {
     }
 }
 
+/// The route is worked out only for a span some subscriber records: with
+/// nothing listening at the span's level, the template function is never
+/// called, and with a listener it is called once and its answer recorded.
+#[test]
+fn the_route_is_worked_out_only_for_recorded_spans() {
+    use shroud_trace::PiiSafeMakeSpan;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tower_http::trace::MakeSpan;
+
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counted = calls.clone();
+    let mut make = PiiSafeMakeSpan::new(TracePolicy::default()).with_route(move |_| {
+        counted.fetch_add(1, Ordering::Relaxed);
+        Some("/users/{id}".to_owned())
+    });
+    let req = http::Request::get("/users/42").body(()).unwrap();
+
+    // A subscriber at WARN: the INFO span is disabled.
+    let quiet = tracing_subscriber::registry().with(tracing_subscriber::filter::LevelFilter::WARN);
+    tracing::subscriber::with_default(quiet, || {
+        let span = make.make_span(&req);
+        assert!(span.is_disabled());
+    });
+    assert_eq!(calls.load(Ordering::Relaxed), 0);
+
+    let out = Captured::default();
+    let fmt = tracing_subscriber::fmt::layer()
+        .json()
+        .with_writer(out.clone())
+        .with_current_span(true);
+    let loud = tracing_subscriber::registry()
+        .with(RedactingLayer::new(fmt))
+        .with(tracing_subscriber::filter::LevelFilter::INFO);
+    tracing::subscriber::with_default(loud, || {
+        let span = make.make_span(&req);
+        span.in_scope(|| tracing::info!("inside"));
+    });
+    assert_eq!(calls.load(Ordering::Relaxed), 1);
+    let line: serde_json::Value = serde_json::from_str(out.text().lines().next().expect("one line")).unwrap();
+    assert_eq!(line["span"]["http.route"], "/users/{id}");
+    assert_eq!(line["span"]["rpc.system"], "");
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn failures_are_redacted_and_grpc_status_is_recorded() {
     use tower::{ServiceBuilder, ServiceExt};
