@@ -510,7 +510,7 @@ impl Scanner {
                 None
             };
             let found = if let Some((e, p)) = keyword {
-                self.at_keyword(hay, i, e, p)
+                self.at_keyword(hay, i, e, p, floor)
             } else if c & TRIGGER != 0 {
                 // A failed attempt may skip a run (`1:eyJ...`, `443:Bearer`)
                 // in which a credential starts: not past its keyword.
@@ -582,7 +582,7 @@ impl Scanner {
             }
             let found = if k <= d {
                 let (s, e, p) = kw_at.expect("keyword hit");
-                self.at_keyword(hay, s, e, p)
+                self.at_keyword(hay, s, e, p, floor)
             } else {
                 // A failed attempt does not skip past the next keyword.
                 self.at_trigger(hay, d, floor, &mut run_end)
@@ -604,8 +604,16 @@ impl Scanner {
     /// The credential that keyword pattern `p`, found at `s..e`, starts, or
     /// where to look next.
     #[inline]
-    fn at_keyword(&self, hay: &[u8], s: usize, e: usize, p: usize) -> Result<Finding, usize> {
+    fn at_keyword(&self, hay: &[u8], s: usize, e: usize, p: usize, floor: usize) -> Result<Finding, usize> {
         let (kw, _) = self.inner.keywords.as_ref().expect("keywords present").1[p];
+        if let Keyword::AtEntity = kw {
+            return text::email_named_entity(hay, s, e, floor)
+                .map(|(start, end)| Finding {
+                    kind: Kind::Email,
+                    range: start..end,
+                })
+                .ok_or(e);
+        }
         match text::credential(hay, s, e - s, kw) {
             Ok((kind, end)) if self.inner.kinds.contains(kind) => Ok(Finding { kind, range: s..end }),
             Ok((_, end)) => Err(end),
@@ -639,8 +647,9 @@ impl Scanner {
             return Err(t + 1);
         }
         // `%40`, a percent-encoded `@` (an email address in a URL), and
-        // `&#64;` or `&#x40;`, the HTML character references.
-        if matches!(b, b'4' | b'6') && t > floor && kinds.contains(Kind::Email) {
+        // `&#64;` or `&#x40;` (leading zeros allowed), the HTML character
+        // references.
+        if matches!(b, b'0' | b'4' | b'6') && t > floor && kinds.contains(Kind::Email) {
             let found = match hay[t - 1] {
                 b'%' if b == b'4' => text::email_pct(hay, t - 1, floor),
                 b'#' | b'x' | b'X' => text::email_entity(hay, t, floor),
@@ -1198,6 +1207,9 @@ mod tests {
         "%",
         "&#64;",
         "&#x40;",
+        "&#064",
+        "&#x0040;",
+        "&commat;",
     ];
 
     proptest::proptest! {
@@ -1322,12 +1334,36 @@ mod tests {
                 (Kind::Email, "J&#X40;x.io")
             ]
         );
+        // As browsers read them: leading zeros, no semicolon, and the
+        // named reference `&commat;`.
+        for (text, email) in [
+            ("<a>jane&#064;example.com</a>", "jane&#064;example.com"),
+            ("jane&#x0040;example.com", "jane&#x0040;example.com"),
+            ("mailto:jane&#64example.com", "jane&#64example.com"),
+            ("jane&#x40;example.com", "jane&#x40;example.com"),
+            (
+                "<p>jane.roe&commat;example.com</p>",
+                "jane.roe&commat;example.com",
+            ),
+            ("2jane&commat;mail.example.org", "2jane&commat;mail.example.org"),
+        ] {
+            assert_eq!(kinds(text), [(Kind::Email, email)], "{text}");
+            let (short, long) = both_paths(&Scanner::new(), text.as_bytes());
+            assert_eq!(short, long, "{text}");
+        }
         for clean in [
             "&#64;example.com",
             "a &#64; b",
             "x&#64;y",
             "&#640;",
+            "x&#6400;y.com",
             "a&#x41;b.com",
+            // `&#x40e` is one reference (U+040E), not `@` then `e`.
+            "jane&#x40example.com",
+            "&commat;example.com",
+            "a &commat; b",
+            "jane&Commat;example.com",
+            "jane&commatexample.com",
         ] {
             assert!(
                 kinds(clean).iter().all(|(k, _)| *k != Kind::Email),
