@@ -220,6 +220,25 @@ mod tests {
             .unwrap()
     }
 
+    /// Values written with HTML character references are replaced whole,
+    /// references included, in any framing.
+    #[test]
+    fn character_references_hide_nothing() {
+        let page = "<p>Mail <a href=\"mailto:&#106;a&#x6e;e&#64;&#x65;xample&#46;com\">Jane</a> \
+                    or call +1&nbsp;415&nbsp;555&nbsp;2671, card 4111&#32;1111&#32;1111&#32;1111.</p>";
+        for chunk in [1, 7, page.len()] {
+            let out = String::from_utf8(run(&Policy::default(), page.as_bytes(), chunk)).unwrap();
+            for leak in ["&#106;", "a&#x6e;e", "&#x65;xample", "415", "2671", "4111"] {
+                assert!(!out.contains(leak), "{chunk}: {leak} in {out}");
+            }
+            assert_eq!(out.matches("[REDACTED:").count(), 3, "{out}");
+            assert!(
+                out.starts_with("<p>Mail <a href=\"mailto:[REDACTED:email]\">Jane</a>"),
+                "{out}"
+            );
+        }
+    }
+
     #[test]
     fn a_finding_that_never_ends_is_refused_at_the_cap() {
         // A bearer token that keeps growing can be neither sent whole nor cut:

@@ -31,6 +31,7 @@
 
 mod bytes;
 mod kind;
+mod markup;
 mod numbers;
 mod text;
 
@@ -473,6 +474,54 @@ impl Scanner {
         for x in resolve_overlaps(all) {
             f(x);
         }
+    }
+
+    /// [`for_each`](Self::for_each) over `hay` read as HTML or XML text:
+    /// character references that stand for ASCII characters (`&#106;`,
+    /// `&#x40;`, `&commat;`, `&period;`, with or without leading zeros,
+    /// numeric ones without their `;` too) and the no-break space
+    /// (`&nbsp;`, `&#160;`, read as a space) are decoded before the
+    /// detectors run. Each finding's range covers the raw bytes, references
+    /// included, so replacing it leaves no encoded character of the value
+    /// behind.
+    ///
+    /// Text without a `&` is scanned as [`for_each`](Self::for_each) scans
+    /// it; other text is decoded into a copy first.
+    ///
+    /// ```
+    /// use shroud_core::{Kind, Scanner};
+    ///
+    /// // An address as WordPress's `antispambot` writes it.
+    /// let html = "<a>&#106;a&#x6e;e&#64;&#x65;xample&#46;com</a>";
+    /// let mut found = Vec::new();
+    /// Scanner::new().for_each_markup(html.as_bytes(), |f| found.push(f));
+    /// assert_eq!(found.len(), 1);
+    /// assert_eq!(found[0].kind, Kind::Email);
+    /// assert_eq!(&html[found[0].range.clone()], "&#106;a&#x6e;e&#64;&#x65;xample&#46;com");
+    /// ```
+    #[inline]
+    pub fn for_each_markup(&self, hay: &[u8], f: impl FnMut(Finding)) {
+        if markup::has_amp(hay) {
+            self.for_each_decoded(hay, f);
+        } else {
+            self.for_each(hay, f);
+        }
+    }
+
+    /// [`for_each_markup`](Self::for_each_markup) of text holding a `&`,
+    /// out of line: most text has none.
+    #[inline(never)]
+    fn for_each_decoded(&self, hay: &[u8], mut f: impl FnMut(Finding)) {
+        let (mut text, mut map) = (Vec::new(), Vec::new());
+        if !markup::decode(hay, &mut text, &mut map) {
+            return self.for_each(hay, f);
+        }
+        self.for_each(&text, |x| {
+            f(Finding {
+                kind: x.kind,
+                range: map[x.range.start] as usize..map[x.range.end] as usize,
+            })
+        });
     }
 
     /// The built-in scan. `emit` answers whether to go on.
@@ -1377,6 +1426,79 @@ mod tests {
         let (short, long) = both_paths(&s, b"a%40b.io");
         assert_eq!(short, long);
         assert_eq!(s.scan(hay.as_bytes()).len(), 1);
+    }
+
+    fn markup(s: &str) -> Vec<(Kind, &str)> {
+        let mut out = Vec::new();
+        Scanner::new().for_each_markup(s.as_bytes(), |f| out.push((f.kind, &s[f.range])));
+        out
+    }
+
+    /// Values written with character references are found whole, their
+    /// range covering the references.
+    #[test]
+    fn character_references_are_decoded_for_the_detectors() {
+        for (text, kind, value) in [
+            (
+                "<b>4111&#32;1111&#32;1111&#32;1111</b>",
+                Kind::PaymentCard,
+                "4111&#32;1111&#32;1111&#32;1111",
+            ),
+            (
+                "tel: +1&nbsp;415&nbsp;555&nbsp;2671.",
+                Kind::Phone,
+                "+1&nbsp;415&nbsp;555&nbsp;2671",
+            ),
+            (
+                "from 203&#46;0.113&period;7 at",
+                Kind::IpV4,
+                "203&#46;0.113&period;7",
+            ),
+            (
+                "jane&#46;doe@example.com",
+                Kind::Email,
+                "jane&#46;doe@example.com",
+            ),
+            (
+                "jane@example.co&#x2e;uk x",
+                Kind::Email,
+                "jane@example.co&#x2e;uk",
+            ),
+        ] {
+            assert_eq!(markup(text), [(kind, value)], "{text}");
+        }
+        // What is not a reference to an ASCII character stays as it is.
+        assert!(markup("AT&T &amp; co &#233;t&eacute;").is_empty());
+        let long = format!("{} jane&#64;example.com", "AT&amp;T ".repeat(20));
+        assert_eq!(markup(&long), [(Kind::Email, "jane&#64;example.com")]);
+    }
+
+    proptest::proptest! {
+        /// An address with any of its characters written as a decimal or
+        /// hexadecimal reference (as WordPress's `antispambot` writes them)
+        /// is one finding covering all of it; text without a `&` is scanned
+        /// as `for_each` scans it.
+        #[test]
+        fn encoded_addresses_are_found_whole(
+            how in proptest::collection::vec(0u8..3, 20),
+            plain in "[a-z0-9 .@:+-]{0,80}",
+        ) {
+            let addr = "jane.doe@example.com";
+            let mut enc = String::new();
+            for (c, h) in addr.chars().zip(&how) {
+                match h {
+                    0 => enc.push(c),
+                    1 => enc.push_str(&format!("&#{};", c as u32)),
+                    _ => enc.push_str(&format!("&#x{:x};", c as u32)),
+                }
+            }
+            let text = format!("<p>{enc}</p>");
+            proptest::prop_assert_eq!(markup(&text), [(Kind::Email, enc.as_str())]);
+            let s = Scanner::new();
+            let mut a = Vec::new();
+            s.for_each_markup(plain.as_bytes(), |f| a.push(f));
+            proptest::prop_assert_eq!(a, s.scan(plain.as_bytes()));
+        }
     }
 
     #[test]

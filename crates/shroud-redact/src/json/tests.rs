@@ -155,6 +155,29 @@ fn detectors_scan_strings_keys_escapes_and_card_numbers() {
     assert_eq!(redact(&off, r#"["jane@example.com"]"#), r#"["jane@example.com"]"#);
 }
 
+/// A string holding HTML (a rendered bio, an email template) is read with
+/// its character references decoded, escaped or not.
+#[test]
+fn character_references_in_strings_hide_nothing() {
+    for doc in [
+        r#"{"bio":"<p>jane&#64;example.com, +1&nbsp;415&nbsp;555&nbsp;2671</p>"}"#,
+        r#"{"bio":"<p>jane&#64;example.com, +1&nbsp;415&nbsp;555&nbsp;2671<\/p>"}"#,
+    ] {
+        let out = redact(&Policy::default(), doc);
+        for leak in ["jane", "415", "2671"] {
+            assert!(!out.contains(leak), "{leak} in {out}");
+        }
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert!(
+            v["bio"]
+                .as_str()
+                .unwrap()
+                .starts_with("<p>[REDACTED:email], [REDACTED:phone]"),
+            "{out}"
+        );
+    }
+}
+
 #[test]
 fn pseudonyms_use_the_rule_as_domain() {
     let t =
