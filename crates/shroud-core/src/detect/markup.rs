@@ -69,7 +69,7 @@ pub(crate) fn has_amp(hay: &[u8]) -> bool {
 
 /// The character reference starting with the `&` at `at`, if it stands for
 /// a byte a detector reads: `(byte, length of the reference)`.
-fn reference(hay: &[u8], at: usize) -> Option<(u8, usize)> {
+pub(crate) fn reference(hay: &[u8], at: usize) -> Option<(u8, usize)> {
     let rest = &hay[at + 1..];
     if rest.first() != Some(&b'#') {
         return NAMED

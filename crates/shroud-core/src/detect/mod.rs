@@ -656,7 +656,7 @@ impl Scanner {
     fn at_keyword(&self, hay: &[u8], s: usize, e: usize, p: usize, floor: usize) -> Result<Finding, usize> {
         let (kw, _) = self.inner.keywords.as_ref().expect("keywords present").1[p];
         if let Keyword::AtEntity = kw {
-            return text::email_named_entity(hay, s, e, floor)
+            return text::email_reference(hay, s, floor)
                 .map(|(start, end)| Finding {
                     kind: Kind::Email,
                     range: start..end,
@@ -701,7 +701,11 @@ impl Scanner {
         if matches!(b, b'0' | b'4' | b'6') && t > floor && kinds.contains(Kind::Email) {
             let found = match hay[t - 1] {
                 b'%' if b == b'4' => text::email_pct(hay, t - 1, floor),
-                b'#' | b'x' | b'X' => text::email_entity(hay, t, floor),
+                // `&#` then the digits, or `&#x` then the digits.
+                b'#' => text::email_reference(hay, t.saturating_sub(2), floor),
+                b'x' | b'X' if hay[t.saturating_sub(2)] == b'#' => {
+                    text::email_reference(hay, t.saturating_sub(3), floor)
+                }
                 _ => None,
             };
             if let Some((s, e)) = found {

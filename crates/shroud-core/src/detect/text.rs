@@ -4,6 +4,7 @@
 use super::bytes::{
     ALNUM, ALPHA, B64STD, B64URL, HEX, LABEL, LOCAL, TOKEN68, at, is, run, word_end, word_start,
 };
+use super::markup;
 use crate::Kind;
 use base64::Engine as _;
 
@@ -28,54 +29,23 @@ pub(crate) fn email_pct(hay: &[u8], pct: usize, floor: usize) -> Option<(usize, 
     email_around(hay, pct, pct + 3, floor)
 }
 
-/// An email address written with its `@` as an HTML character reference
-/// (`&#64;` or `&#x40;`, as pages write addresses to hide them from naive
-/// scrapers). `digit` is the position of the reference's first digit.
+/// An email address written with its `@` as an HTML character reference:
+/// numeric (`&#64;`, `&#x40;`) or named (`&commat;`), as pages write
+/// addresses to hide them from naive scrapers. `amp` is the position of the
+/// reference's `&`.
 ///
-/// Read as browsers read it: leading zeros (`&#064;`, `&#x0040;`) and a
-/// missing semicolon (`&#64`, which ends at the first byte that is not a
-/// digit of the number) are accepted.
-pub(crate) fn email_entity(hay: &[u8], digit: usize, floor: usize) -> Option<(usize, usize)> {
-    let (amp, end) = numeric_at(hay, digit)?;
-    if amp < floor {
+/// Read as browsers read it ([`markup::reference`]): leading zeros
+/// (`&#064;`, `&#x0040;`) and a numeric reference without its `;` (`&#64`,
+/// which ends at the first byte that cannot continue the number) are
+/// accepted.
+pub(crate) fn email_reference(hay: &[u8], amp: usize, floor: usize) -> Option<(usize, usize)> {
+    if amp < floor || hay.get(amp) != Some(&b'&') {
         return None;
     }
-    email_around(hay, amp, end, floor)
-}
-
-/// The numeric character reference for `@` whose first digit is at `digit`,
-/// as `(start of the `&`, end)`.
-fn numeric_at(hay: &[u8], digit: usize) -> Option<(usize, usize)> {
-    let hex = matches!(hay.get(digit.checked_sub(1)?)?, b'x' | b'X');
-    let hash = digit.checked_sub(if hex { 2 } else { 1 })?;
-    let amp = hash.checked_sub(1)?;
-    if hay[hash] != b'#' || hay[amp] != b'&' {
-        return None;
-    }
-    let value: &[u8] = if hex { b"40" } else { b"64" };
-    // Leading zeros, bounded: a browser reads any number of them, and a
-    // run longer than this is no address anyone writes.
-    let zeros = hay[digit..].iter().take(8).take_while(|&&b| b == b'0').count();
-    let at = digit + zeros;
-    if hay.get(at..at + 2)? != value {
-        return None;
-    }
-    match hay.get(at + 2) {
-        Some(b';') => Some((amp, at + 3)),
-        // Without a semicolon the number ends at the first byte that cannot
-        // continue it; the domain then starts there.
-        Some(b) if !(b.is_ascii_digit() || hex && b.is_ascii_hexdigit()) => Some((amp, at + 2)),
+    match markup::reference(hay, amp)? {
+        (b'@', len) => email_around(hay, amp, amp + len, floor),
         _ => None,
     }
-}
-
-/// An email address written with its `@` as the named reference `&commat;`
-/// (HTML5), found by the keyword search at `amp`; `end` is past its `;`.
-pub(crate) fn email_named_entity(hay: &[u8], amp: usize, end: usize, floor: usize) -> Option<(usize, usize)> {
-    if amp < floor {
-        return None;
-    }
-    email_around(hay, amp, end, floor)
 }
 
 /// An email address whose local part ends at `at_pos` and whose domain
@@ -546,7 +516,7 @@ pub(crate) fn credential(hay: &[u8], s: usize, klen: usize, kw: Keyword) -> Resu
         Keyword::Pem => pem(hay, s, after),
         // The address's local part lies before the keyword, down to where
         // the previous finding ended: the scanner, which knows that, reads
-        // it (`email_named_entity`).
+        // it (`email_reference`).
         Keyword::AtEntity => Err(after),
     }
 }
