@@ -761,7 +761,7 @@ impl AnonPolicy {
             return None;
         }
         let mut found = None;
-        scanner.for_each(s.as_bytes(), |f| {
+        scanner.for_each_decoded(s.as_bytes(), |f| {
             if found.is_none() {
                 found = self
                     .inner

@@ -330,6 +330,26 @@ fn detectors_catch_pii_under_unexpected_names() {
     assert_eq!(out["n"], 4);
 }
 
+/// A claim holding a URL (a `profile` or `picture` link with a query)
+/// is read with its percent-escapes decoded.
+#[test]
+fn detectors_read_percent_encoded_claims() {
+    let policy = builder()
+        .default_action(DefaultAction::Keep)
+        .detect(Kind::Phone, Strategy::Redact { text: None })
+        .detect(Kind::PaymentCard, Strategy::Redact { text: None })
+        .build()
+        .unwrap();
+    let out = policy.apply(&map(json!({
+        "profile": "https://id.example/u?tel=%2B1+415+555+2671",
+        "ref": "card%3D4111%201111%201111%201111",
+        "plain": "50% off",
+    })));
+    assert_eq!(out["profile"], "[REDACTED]");
+    assert_eq!(out["ref"], "[REDACTED]");
+    assert_eq!(out["plain"], "50% off");
+}
+
 #[test]
 fn detectors_under_drop_keep_only_what_they_transform() {
     let policy = builder()

@@ -7,6 +7,11 @@ use crate::strategy::{Outcome, Strategy, StrategyError, Target, Transformer};
 
 /// Finds PII in text and replaces each finding by its kind's strategy.
 ///
+/// Text is read with its character references and percent-escapes decoded
+/// ([`Scanner::for_each_decoded`]): a phone number in a logged URL
+/// (`?phone=%2B1+415+555+2671`) is found, and its replacement covers the
+/// encoded bytes.
+///
 /// The default strategy is `[REDACTED:<kind>]` for every kind. The
 /// pseudonym and encryption domain of a finding is its kind name, so an email
 /// pseudonymized in a log line matches the same email elsewhere in logs.
@@ -183,7 +188,7 @@ impl Redactor {
         // Empty pieces are skipped: a value that is one finding would
         // otherwise cost two zero-length copies, each a call whose size
         // branches the processor mispredicts.
-        self.scanner.for_each(text.as_bytes(), |f| {
+        self.scanner.for_each_decoded(text.as_bytes(), |f| {
             let before = &text[last..f.range.start];
             if !before.is_empty() {
                 out.push_str(before);
@@ -212,9 +217,17 @@ impl Redactor {
         changed
     }
 
+    /// The findings in `hay`, read with its encodings decoded
+    /// ([`Scanner::for_each_decoded`]).
+    fn findings(&self, hay: &[u8]) -> Vec<Finding> {
+        let mut v = Vec::new();
+        self.scanner.for_each_decoded(hay, |f| v.push(f));
+        v
+    }
+
     /// `text` with every finding replaced; borrowed when nothing was found.
     pub fn redact_str<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        let findings = self.scanner.scan_str(text);
+        let findings = self.findings(text.as_bytes());
         if findings.is_empty() {
             return Cow::Borrowed(text);
         }
@@ -237,7 +250,7 @@ impl Redactor {
     /// `bytes` with every finding replaced; borrowed when nothing was found.
     /// Bytes that are not UTF-8 pass through as they are (findings are ASCII).
     pub fn redact_bytes<'t>(&self, bytes: &'t [u8]) -> Cow<'t, [u8]> {
-        let findings = self.scanner.scan(bytes);
+        let findings = self.findings(bytes);
         if findings.is_empty() {
             return Cow::Borrowed(bytes);
         }

@@ -2,21 +2,22 @@
 
 use shroud_core::{Finding, Scanner};
 
-/// [`Scanner::for_each_markup`] over `hay`: every body and header is read
-/// with its character references decoded (`&#64;`, `&nbsp;`), since a
-/// `text/plain` or JSON body may carry HTML as well as a `text/html` one.
+/// [`Scanner::for_each_decoded`] over `hay`: every body and header is read
+/// with its character references (`&#64;`, `&nbsp;`) and percent-escapes
+/// (`%2B`, `%20`, `+` between digits) decoded, since a `text/plain` or JSON
+/// body may carry HTML as well as a `text/html` one, and URLs with query
+/// values (pagination links, redirects) in any of them.
 #[inline]
 pub(crate) fn for_each(scanner: &Scanner, hay: &[u8], f: impl FnMut(Finding)) {
-    scanner.for_each_markup(hay, f);
+    scanner.for_each_decoded(hay, f);
 }
 
-/// Whether the scanner could find anything in `hay` ([`Scanner::may_match`]):
-/// short strings without any trigger skip the scanner's per-call setup. A
-/// `&` may start a reference that decodes to a trigger (`&colon;`), so text
-/// holding one is always scanned.
+/// Whether the scanner could find anything in `hay` ([`Scanner::may_match`],
+/// which counts encodings): short strings without any trigger skip the
+/// scanner's per-call setup.
 #[inline]
 pub(crate) fn may_match(scanner: &Scanner, hay: &[u8]) -> bool {
-    scanner.may_match(hay) || memchr::memchr(b'&', hay).is_some()
+    scanner.may_match(hay)
 }
 
 /// Every finding in `hay`, in order.

@@ -239,6 +239,27 @@ mod tests {
         }
     }
 
+    /// Values in URLs, percent-encoded and form-encoded (a link in a
+    /// page, a logged request line), are replaced whole, escapes included,
+    /// in any framing.
+    #[test]
+    fn percent_escapes_hide_nothing() {
+        let page = "GET /signup?phone=%2B1+415+555+2671&card=4111%201111%201111%201111\
+                    &ssn=123%2D45%2D6789&next=%2Fhome HTTP/1.1\n";
+        for chunk in [1, 7, page.len()] {
+            let out = String::from_utf8(run(&Policy::default(), page.as_bytes(), chunk)).unwrap();
+            for leak in ["415", "2671", "4111", "6789"] {
+                assert!(!out.contains(leak), "{chunk}: {leak} in {out}");
+            }
+            assert_eq!(
+                out,
+                "GET /signup?phone=[REDACTED:phone]&card=[REDACTED:card]\
+                 &ssn=[REDACTED:ssn]&next=%2Fhome HTTP/1.1\n",
+                "{chunk}"
+            );
+        }
+    }
+
     #[test]
     fn a_finding_that_never_ends_is_refused_at_the_cap() {
         // A bearer token that keeps growing can be neither sent whole nor cut:

@@ -496,3 +496,25 @@ fn personal_field_names_hide_values_no_detector_reads() {
     }
     assert!(text.contains("order=1234"), "{text}");
 }
+
+/// A logged URL (`uri = %uri`, a request line in the message) carries query
+/// values percent-encoded and form-encoded: they are read decoded, and the
+/// replacement covers the escapes.
+#[test]
+fn percent_encoded_values_in_logged_urls_are_redacted() {
+    let raw = RawValues::default();
+    let subscriber = tracing_subscriber::registry().with(RedactingLayer::new(raw.clone()));
+    let uri = "/signup?contact=%2B1+415+555+2671&card=4111%201111%201111%201111&plan=pro";
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!(uri = %uri, "GET /search?q=jane%2Edoe%40example.com&page=2");
+    });
+    let seen = raw.0.lock().unwrap().join("\n");
+    for leak in ["415", "2671", "4111", "jane", "example"] {
+        assert!(!seen.contains(leak), "{leak:?} leaked into:\n{seen}");
+    }
+    assert!(
+        seen.contains("uri=/signup?contact=[REDACTED:phone]&card=[REDACTED:card]&plan=pro"),
+        "{seen}"
+    );
+    assert!(seen.contains("GET /search?q=[REDACTED:email]&page=2"), "{seen}");
+}

@@ -30,8 +30,8 @@
 //! kinds rank before custom ones.
 
 mod bytes;
+mod encoded;
 mod kind;
-mod markup;
 mod numbers;
 mod text;
 
@@ -373,7 +373,8 @@ impl Scanner {
     }
 
     /// Whether `hay` could hold a finding. `false` means [`scan`](Self::scan)
-    /// certainly finds nothing; `true` means it may. One pass over the bytes
+    /// and [`for_each_decoded`](Self::for_each_decoded) certainly find
+    /// nothing; `true` means they may. One pass over the bytes
     /// with no per-call setup, for callers that scan many short strings
     /// (JSON values, log fields) and want to skip most of them cheaply.
     /// Always `true` when custom detectors are configured.
@@ -400,7 +401,9 @@ impl Scanner {
             }
             from = i + 1;
         }
-        false
+        // A reference or a percent-escape may decode to a trigger or to a
+        // keyword's first byte (`&commat;`, `%65yJ...`).
+        memchr::memchr2(b'&', b'%', hay).is_some()
     }
 
     /// All findings in `hay`, in order, non-overlapping.
@@ -476,17 +479,24 @@ impl Scanner {
         }
     }
 
-    /// [`for_each`](Self::for_each) over `hay` read as HTML or XML text:
-    /// character references that stand for ASCII characters (`&#106;`,
-    /// `&#x40;`, `&commat;`, `&period;`, with or without leading zeros,
-    /// numeric ones without their `;` too) and the no-break space
-    /// (`&nbsp;`, `&#160;`, read as a space) are decoded before the
-    /// detectors run. Each finding's range covers the raw bytes, references
-    /// included, so replacing it leaves no encoded character of the value
-    /// behind.
+    /// [`for_each`](Self::for_each) over `hay` read as a browser or a
+    /// server reads it: what stands for an ASCII character is decoded
+    /// before the detectors run, and each finding's range covers the raw
+    /// bytes, encodings included, so replacing it leaves no encoded
+    /// character of the value behind. Decoded:
     ///
-    /// Text without a `&` is scanned as [`for_each`](Self::for_each) scans
-    /// it; other text is decoded into a copy first.
+    /// - HTML character references (`&#106;`, `&#x40;`, `&commat;`,
+    ///   `&period;`, with or without leading zeros, numeric ones without
+    ///   their `;` too) and the no-break space (`&nbsp;`, `&#160;`, read as
+    ///   a space);
+    /// - URL percent-escapes of printable ASCII and the space (`%40`,
+    ///   `%2B`, `%20`);
+    /// - a `+` between two digits, read as a space (form encoding:
+    ///   `415+555+2671`).
+    ///
+    /// Text without a `&`, `%` or `+` is scanned as
+    /// [`for_each`](Self::for_each) scans it; other text is decoded into a
+    /// copy first.
     ///
     /// ```
     /// use shroud_core::{Kind, Scanner};
@@ -494,34 +504,54 @@ impl Scanner {
     /// // An address as WordPress's `antispambot` writes it.
     /// let html = "<a>&#106;a&#x6e;e&#64;&#x65;xample&#46;com</a>";
     /// let mut found = Vec::new();
-    /// Scanner::new().for_each_markup(html.as_bytes(), |f| found.push(f));
+    /// Scanner::new().for_each_decoded(html.as_bytes(), |f| found.push(f));
     /// assert_eq!(found.len(), 1);
     /// assert_eq!(found[0].kind, Kind::Email);
     /// assert_eq!(&html[found[0].range.clone()], "&#106;a&#x6e;e&#64;&#x65;xample&#46;com");
+    ///
+    /// // A phone number in a form-encoded query string.
+    /// let url = "/signup?phone=%2B1+415+555+2671&plan=pro";
+    /// let mut found = Vec::new();
+    /// Scanner::new().for_each_decoded(url.as_bytes(), |f| found.push(f));
+    /// assert_eq!(found[0].kind, Kind::Phone);
+    /// assert_eq!(&url[found[0].range.clone()], "%2B1+415+555+2671");
     /// ```
     #[inline]
-    pub fn for_each_markup(&self, hay: &[u8], f: impl FnMut(Finding)) {
-        if markup::has_amp(hay) {
-            self.for_each_decoded(hay, f);
+    pub fn for_each_decoded(&self, hay: &[u8], f: impl FnMut(Finding)) {
+        if encoded::may_be_encoded(hay) {
+            self.scan_decoded(hay, f);
         } else {
             self.for_each(hay, f);
         }
     }
 
-    /// [`for_each_markup`](Self::for_each_markup) of text holding a `&`,
-    /// out of line: most text has none.
+    /// [`for_each_decoded`](Self::for_each_decoded) of text that may hold
+    /// an encoding, out of line: most text has none.
     #[inline(never)]
-    fn for_each_decoded(&self, hay: &[u8], mut f: impl FnMut(Finding)) {
-        let (mut text, mut map) = (Vec::new(), Vec::new());
-        if !markup::decode(hay, &mut text, &mut map) {
+    fn scan_decoded(&self, hay: &[u8], mut f: impl FnMut(Finding)) {
+        /// Inputs up to this long are decoded on the stack.
+        const ON_STACK: usize = 256;
+        // The map's offsets are `u32`.
+        let Some(first) = encoded::first_encoding(hay).filter(|_| u32::try_from(hay.len()).is_ok()) else {
             return self.for_each(hay, f);
-        }
-        self.for_each(&text, |x| {
-            f(Finding {
-                kind: x.kind,
-                range: map[x.range.start] as usize..map[x.range.end] as usize,
+        };
+        let mut scan = |text: &[u8], map: &[u32]| {
+            self.for_each(text, |x| {
+                f(Finding {
+                    kind: x.kind,
+                    range: map[x.range.start] as usize..map[x.range.end] as usize,
+                })
             })
-        });
+        };
+        if hay.len() <= ON_STACK {
+            let (mut text, mut map) = ([0u8; ON_STACK], [0u32; ON_STACK + 1]);
+            let n = encoded::decode(hay, first, &mut text, &mut map);
+            scan(&text[..n], &map[..=n]);
+        } else {
+            let (mut text, mut map) = (vec![0u8; hay.len()], vec![0u32; hay.len() + 1]);
+            let n = encoded::decode(hay, first, &mut text, &mut map);
+            scan(&text[..n], &map[..=n]);
+        }
     }
 
     /// The built-in scan. `emit` answers whether to go on.
@@ -1434,7 +1464,7 @@ mod tests {
 
     fn markup(s: &str) -> Vec<(Kind, &str)> {
         let mut out = Vec::new();
-        Scanner::new().for_each_markup(s.as_bytes(), |f| out.push((f.kind, &s[f.range])));
+        Scanner::new().for_each_decoded(s.as_bytes(), |f| out.push((f.kind, &s[f.range])));
         out
     }
 
@@ -1480,12 +1510,12 @@ mod tests {
     proptest::proptest! {
         /// An address with any of its characters written as a decimal or
         /// hexadecimal reference (as WordPress's `antispambot` writes them)
-        /// is one finding covering all of it; text without a `&` is scanned
-        /// as `for_each` scans it.
+        /// is one finding covering all of it; text without an encoding (no
+        /// `&`, `%` or `+`) is scanned as `for_each` scans it.
         #[test]
         fn encoded_addresses_are_found_whole(
             how in proptest::collection::vec(0u8..3, 20),
-            plain in "[a-z0-9 .@:+-]{0,80}",
+            plain in "[a-z0-9 .@:-]{0,80}",
         ) {
             let addr = "jane.doe@example.com";
             let mut enc = String::new();
@@ -1500,8 +1530,93 @@ mod tests {
             proptest::prop_assert_eq!(markup(&text), [(Kind::Email, enc.as_str())]);
             let s = Scanner::new();
             let mut a = Vec::new();
-            s.for_each_markup(plain.as_bytes(), |f| a.push(f));
+            s.for_each_decoded(plain.as_bytes(), |f| a.push(f));
             proptest::prop_assert_eq!(a, s.scan(plain.as_bytes()));
+        }
+    }
+
+    /// Values in URLs, percent-encoded or form-encoded, are found whole,
+    /// their range covering the escapes.
+    #[test]
+    fn percent_escapes_are_decoded_for_the_detectors() {
+        for (text, kind, value) in [
+            (
+                "GET /signup?phone=%2B14155552671&x=1",
+                Kind::Phone,
+                "%2B14155552671",
+            ),
+            (
+                "?phone=%2B1%20415%20555%202671&",
+                Kind::Phone,
+                "%2B1%20415%20555%202671",
+            ),
+            (
+                "phone=%2B1+415+555+2671&name=Jane",
+                Kind::Phone,
+                "%2B1+415+555+2671",
+            ),
+            ("tel=415+555+2671", Kind::Phone, "415+555+2671"),
+            (
+                "card=4111%201111%201111%201111",
+                Kind::PaymentCard,
+                "4111%201111%201111%201111",
+            ),
+            (
+                "card=4111+1111+1111+1111&",
+                Kind::PaymentCard,
+                "4111+1111+1111+1111",
+            ),
+            ("ssn=123%2D45%2D6789", Kind::Ssn, "123%2D45%2D6789"),
+            ("ip=203%2E0%2E113%2E7", Kind::IpV4, "203%2E0%2E113%2E7"),
+            (
+                "q=jane%2edoe%40example.com",
+                Kind::Email,
+                "jane%2edoe%40example.com",
+            ),
+            (
+                "t=%65yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+                Kind::Jwt,
+                "%65yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            ),
+        ] {
+            assert_eq!(markup(text), [(kind, value)], "{text}");
+        }
+        // Text whose `%` and `+` decode to nothing a detector reads.
+        for text in [
+            "50% off, 100%25 sure, 2+2=4, C++",
+            "at 2026-11-24T10:00:00+01:00",
+            "v1.2.3+build.7 and %C3%A9t%C3%A9",
+        ] {
+            assert!(markup(text).is_empty(), "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A phone number, a card number or an address with any of its
+        /// characters percent-escaped (either case of hex) and any space
+        /// between digits written `+` is one finding covering all of it.
+        #[test]
+        fn percent_encoded_values_are_found_whole(
+            which in 0usize..3,
+            how in proptest::collection::vec(0u8..4, 24),
+        ) {
+            let (value, kind) = [
+                ("+1 415 555 2671", Kind::Phone),
+                ("4111 1111 1111 1111", Kind::PaymentCard),
+                ("jane.doe@example.com", Kind::Email),
+            ][which];
+            let mut enc = String::new();
+            for (c, h) in value.chars().zip(&how) {
+                match h {
+                    0 => enc.push(c),
+                    1 => enc.push_str(&format!("%{:02X}", c as u32)),
+                    2 => enc.push_str(&format!("%{:02x}", c as u32)),
+                    _ if c == ' ' => enc.push('+'),
+                    _ => enc.push(c),
+                }
+            }
+            let text = format!("/x?a=1&v={enc}&b=2");
+            proptest::prop_assert_eq!(markup(&text), [(kind, enc.as_str())]);
         }
     }
 

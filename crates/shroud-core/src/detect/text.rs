@@ -4,7 +4,7 @@
 use super::bytes::{
     ALNUM, ALPHA, B64STD, B64URL, HEX, LABEL, LOCAL, TOKEN68, at, is, run, word_end, word_start,
 };
-use super::markup;
+use super::encoded;
 use crate::Kind;
 use base64::Engine as _;
 
@@ -34,7 +34,7 @@ pub(crate) fn email_pct(hay: &[u8], pct: usize, floor: usize) -> Option<(usize, 
 /// addresses to hide them from naive scrapers. `amp` is the position of the
 /// reference's `&`.
 ///
-/// Read as browsers read it ([`markup::reference`]): leading zeros
+/// Read as browsers read it ([`encoded::reference`]): leading zeros
 /// (`&#064;`, `&#x0040;`) and a numeric reference without its `;` (`&#64`,
 /// which ends at the first byte that cannot continue the number) are
 /// accepted.
@@ -42,7 +42,7 @@ pub(crate) fn email_reference(hay: &[u8], amp: usize, floor: usize) -> Option<(u
     if amp < floor || hay.get(amp) != Some(&b'&') {
         return None;
     }
-    match markup::reference(hay, amp)? {
+    match encoded::reference(hay, amp)? {
         (b'@', len) => email_around(hay, amp, amp + len, floor),
         _ => None,
     }

@@ -178,6 +178,20 @@ fn character_references_in_strings_hide_nothing() {
     }
 }
 
+/// A URL in a string (a pagination link that echoes the query) is read
+/// with its percent-escapes decoded.
+#[test]
+fn percent_escapes_in_strings_hide_nothing() {
+    let doc = r#"{"next":"/users?phone=%2B1%20415%20555%202671&page=2","q":"415+555+2671"}"#;
+    let out = redact(&Policy::default(), doc);
+    for leak in ["415", "2671"] {
+        assert!(!out.contains(leak), "{leak} in {out}");
+    }
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["next"], "/users?phone=[REDACTED:phone]&page=2", "{out}");
+    assert_eq!(v["q"], "[REDACTED:phone]", "{out}");
+}
+
 #[test]
 fn pseudonyms_use_the_rule_as_domain() {
     let t =
