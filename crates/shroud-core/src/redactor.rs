@@ -153,7 +153,24 @@ impl Redactor {
         kind.builtin_index().and_then(|i| self.fixed[i].as_deref())
     }
 
-    /// What one finding of `text` becomes.
+    /// What one finding of `text` becomes. `value` is the text the finding
+    /// covers; when it is encoded (`%2B1+415+555+2671`, `&#106;ane&#64;...`,
+    /// as [`Scanner::for_each_decoded`] finds values), the strategy
+    /// transforms the value it stands for: a masked card keeps its last
+    /// four digits, and a pseudonym or ciphertext is the one of the plain
+    /// value.
+    ///
+    /// ```
+    /// use shroud_core::{Finding, Kind, Mask, Outcome, Redactor, Strategy};
+    ///
+    /// let r = Redactor::builder().strategy(Kind::PaymentCard, Strategy::Mask(Mask::default())).build()?;
+    /// let card = Finding { kind: Kind::PaymentCard, range: 0..25 };
+    /// let Outcome::Replace(masked) = r.replacement(&card, "4111%201111%201111%201111") else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(masked, "**** **** **** 1111");
+    /// # Ok::<(), shroud_core::StrategyError>(())
+    /// ```
     pub fn replacement<'a>(&'a self, finding: &Finding, value: &'a str) -> Outcome<'a> {
         if let Some(text) = self.fixed_replacement(finding.kind) {
             return Outcome::Replace(Cow::Borrowed(text));
@@ -163,8 +180,15 @@ impl Redactor {
             domain: label,
             label: Some(label),
         };
-        self.transformer
-            .apply(self.strategy_for(finding.kind), target, value)
+        let strategy = self.strategy_for(finding.kind);
+        if let Some(decoded) = crate::detect::decode_str(value) {
+            return match self.transformer.apply(strategy, target, &decoded) {
+                Outcome::Replace(r) => Outcome::Replace(Cow::Owned(r.into_owned())),
+                Outcome::Keep => Outcome::Keep,
+                Outcome::Drop => Outcome::Drop,
+            };
+        }
+        self.transformer.apply(strategy, target, value)
     }
 
     /// Appends `text`, with every finding replaced, to `out`, and answers
@@ -283,6 +307,28 @@ mod tests {
         for (i, k) in Kind::BUILTIN.into_iter().enumerate() {
             assert_eq!(k.builtin_index(), Some(i), "{k:?}");
         }
+    }
+
+    /// Strategies that read the value transform what an encoded finding
+    /// stands for: the same pseudonym and mask as the plain value's.
+    #[test]
+    fn encoded_values_are_transformed_as_their_plain_form() {
+        let key = crate::SecretKey::new("k1", [7u8; 32]).unwrap();
+        let r = Redactor::builder()
+            .strategy(Kind::Phone, Strategy::Pseudonymize { domain: None })
+            .strategy(Kind::PaymentCard, Strategy::Mask(Mask::default()))
+            .transformer(Transformer::new().with_pseudonymizer(crate::Pseudonymizer::new(key)))
+            .build()
+            .unwrap();
+        let plain = r.redact_str("tel +1 415 555 2671, card 4111 1111 1111 1111");
+        let encoded = r.redact_str("tel=%2B1+415+555+2671&card=4111&#32;1111%201111+1111");
+        let phone = plain.split(',').next().unwrap().strip_prefix("tel ").unwrap();
+        assert_eq!(
+            encoded,
+            format!("tel={phone}&card=**** **** **** 1111"),
+            "{plain}"
+        );
+        assert!(!phone.contains("415"), "{phone}");
     }
 
     #[test]

@@ -259,6 +259,22 @@ pub(crate) fn decode(hay: &[u8], first: usize, out: &mut [u8], map: &mut [u32]) 
     n
 }
 
+/// The text `raw` stands for, when something in it decodes: the value a
+/// finding of [`Scanner::for_each_decoded`](super::Scanner::for_each_decoded)
+/// covers, as its detector read it. Decoding keeps UTF-8 valid (only ASCII
+/// is written, whole encodings replaced).
+pub(crate) fn decode_str(raw: &str) -> Option<String> {
+    let hay = raw.as_bytes();
+    if !may_be_encoded(hay) || u32::try_from(hay.len()).is_err() {
+        return None;
+    }
+    let first = first_encoding(hay)?;
+    let (mut out, mut map) = (vec![0; hay.len()], vec![0; hay.len() + 1]);
+    let n = decode(hay, first, &mut out, &mut map);
+    out.truncate(n);
+    String::from_utf8(out).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,6 +314,21 @@ mod tests {
         // Nothing is decoded twice.
         assert_eq!(d("%2540").0, "%40");
         assert_eq!(d("&#37;40").0, "%40");
+    }
+
+    #[test]
+    fn values_decode_to_what_they_stand_for() {
+        assert_eq!(
+            decode_str("%2B1+415+555+2671").as_deref(),
+            Some("+1 415 555 2671")
+        );
+        assert_eq!(decode_str("j&#97;ne&#64;x.io").as_deref(), Some("jane@x.io"));
+        assert_eq!(
+            decode_str("caf\u{e9}%20%C3%A9").as_deref(),
+            Some("caf\u{e9} %C3%A9")
+        );
+        assert_eq!(decode_str("+1 415 555 2671"), None);
+        assert_eq!(decode_str("jane@x.io"), None);
     }
 
     #[test]

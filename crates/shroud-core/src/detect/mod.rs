@@ -39,6 +39,7 @@ use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
+pub(crate) use encoded::decode_str;
 pub(crate) use kind::KindSet;
 pub use kind::{CustomId, Finding, Kind};
 pub(crate) use numbers::{iban_mod97, known_iin, luhn};
