@@ -245,7 +245,7 @@ impl TracePolicy {
     /// Whether [`redact`](Self::redact) could change `value` recorded under `field`.
     pub fn would_change(&self, field: &str, value: &str) -> bool {
         self.is_sensitive(field)
-            || !self.inner.redactor.scanner().is_clean(value.as_bytes())
+            || !self.inner.redactor.scanner().is_clean_decoded(value.as_bytes())
             || crate::pairs::redact_named_values(self, value).is_some()
     }
 
@@ -392,6 +392,25 @@ mod tests {
         ] {
             assert!(!p.is_sensitive(miss), "{miss}");
         }
+    }
+
+    /// `would_change` answers for what `redact` does, encoded values
+    /// included.
+    #[test]
+    fn would_change_agrees_with_redact() {
+        let p = super::TracePolicy::default();
+        for value in [
+            "/signup?contact=%2B1+415+555+2671",
+            "jane&#64;example.com",
+            "4111 1111 1111 1111",
+            "token=abc",
+            "50% off, C++",
+            "/api/v1/orders",
+        ] {
+            let changed = p.redact("uri", value) != value;
+            assert_eq!(p.would_change("uri", value), changed, "{value}");
+        }
+        assert!(p.would_change("uri", "/signup?contact=%2B1+415+555+2671"));
     }
 
     #[test]

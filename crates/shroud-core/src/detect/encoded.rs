@@ -23,7 +23,8 @@
 //!
 //! Anything else (references and escapes of other characters, UTF-8
 //! escapes such as `%C3%A9`) and every byte that is not part of an encoding
-//! is copied as it is. Nothing is decoded twice: `%2540` reads as `%40`.
+//! is copied as it is. Nothing is decoded twice: `%2540` reads as `%40`
+//! (which the email detector, reading the copy, still takes for an `@`).
 
 /// The most digits a numeric reference is read with, leading zeros
 /// included; longer ones are left as they are.

@@ -407,6 +407,26 @@ impl Scanner {
         memchr::memchr2(b'&', b'%', hay).is_some()
     }
 
+    /// Whether [`for_each_decoded`](Self::for_each_decoded) finds nothing
+    /// in `hay`: [`is_clean`](Self::is_clean) for text in which nothing
+    /// may decode.
+    ///
+    /// ```
+    /// use shroud_core::Scanner;
+    ///
+    /// let s = Scanner::new();
+    /// assert!(s.is_clean(b"/signup?contact=%2B1+415+555+2671"));
+    /// assert!(!s.is_clean_decoded(b"/signup?contact=%2B1+415+555+2671"));
+    /// ```
+    pub fn is_clean_decoded(&self, hay: &[u8]) -> bool {
+        if !encoded::may_be_encoded(hay) {
+            return self.is_clean(hay);
+        }
+        let mut clean = true;
+        self.for_each_decoded(hay, |_| clean = false);
+        clean
+    }
+
     /// All findings in `hay`, in order, non-overlapping.
     pub fn scan(&self, hay: &[u8]) -> Vec<Finding> {
         let mut out = Vec::new();
@@ -495,9 +515,15 @@ impl Scanner {
     /// - a `+` between two digits, read as a space (form encoding:
     ///   `415+555+2671`).
     ///
-    /// Text without a `&`, `%` or `+` is scanned as
-    /// [`for_each`](Self::for_each) scans it; other text is decoded into a
-    /// copy first.
+    /// Text in which nothing decodes is scanned as
+    /// [`for_each`](Self::for_each) scans it (an eight-byte-step look for
+    /// `&`, `%` and `+` first). Other text is decoded into a copy (on the
+    /// stack up to 256 bytes; beyond, a copy and a map of four bytes per
+    /// input byte) and both the copy and the raw text are scanned: decoding
+    /// can split what the raw text holds whole (a `+` inside a base64 token
+    /// or in an address, `john+2024@example.com`), so every byte either
+    /// scan finds is covered, overlapping findings merged into one. Inputs
+    /// of 4 GiB or more are scanned undecoded.
     ///
     /// ```
     /// use shroud_core::{Kind, Scanner};
@@ -536,9 +562,14 @@ impl Scanner {
         let Some(first) = encoded::first_encoding(hay).filter(|_| u32::try_from(hay.len()).is_ok()) else {
             return self.for_each(hay, f);
         };
-        let mut scan = |text: &[u8], map: &[u32]| {
+        // Decoding can split a value the raw text holds whole (a `+` inside
+        // a base64 token or an address's local part: `john+2024@...`), so
+        // the raw text is scanned too, and every byte either scan covers is
+        // covered, overlapping findings merged.
+        let mut all = Vec::new();
+        let mut decoded = |text: &[u8], map: &[u32]| {
             self.for_each(text, |x| {
-                f(Finding {
+                all.push(Finding {
                     kind: x.kind,
                     range: map[x.range.start] as usize..map[x.range.end] as usize,
                 })
@@ -547,11 +578,15 @@ impl Scanner {
         if hay.len() <= ON_STACK {
             let (mut text, mut map) = ([0u8; ON_STACK], [0u32; ON_STACK + 1]);
             let n = encoded::decode(hay, first, &mut text, &mut map);
-            scan(&text[..n], &map[..=n]);
+            decoded(&text[..n], &map[..=n]);
         } else {
             let (mut text, mut map) = (vec![0u8; hay.len()], vec![0u32; hay.len() + 1]);
             let n = encoded::decode(hay, first, &mut text, &mut map);
-            scan(&text[..n], &map[..=n]);
+            decoded(&text[..n], &map[..=n]);
+        }
+        self.for_each(hay, |x| all.push(x));
+        for x in resolve_overlaps(all) {
+            f(x);
         }
     }
 
@@ -1511,12 +1546,14 @@ mod tests {
     proptest::proptest! {
         /// An address with any of its characters written as a decimal or
         /// hexadecimal reference (as WordPress's `antispambot` writes them)
-        /// is one finding covering all of it; text without an encoding (no
-        /// `&`, `%` or `+`) is scanned as `for_each` scans it.
+        /// is one finding covering all of it; every byte `for_each` covers
+        /// in other text, `for_each_decoded` covers too, and text without
+        /// an encoding (no `&`, `%` or `+`) is scanned as `for_each` scans
+        /// it.
         #[test]
         fn encoded_addresses_are_found_whole(
             how in proptest::collection::vec(0u8..3, 20),
-            plain in "[a-z0-9 .@:-]{0,80}",
+            plain in "[a-zA-Z0-9 .@:+%/=-]{0,80}",
         ) {
             let addr = "jane.doe@example.com";
             let mut enc = String::new();
@@ -1532,7 +1569,18 @@ mod tests {
             let s = Scanner::new();
             let mut a = Vec::new();
             s.for_each_decoded(plain.as_bytes(), |f| a.push(f));
-            proptest::prop_assert_eq!(a, s.scan(plain.as_bytes()));
+            let raw = s.scan(plain.as_bytes());
+            if !plain.contains(['&', '%', '+']) {
+                proptest::prop_assert_eq!(&a, &raw);
+            }
+            for f in &raw {
+                proptest::prop_assert!(
+                    a.iter().any(|d| d.range.start <= f.range.start && f.range.end <= d.range.end),
+                    "{:?} not covered in {:?}",
+                    f,
+                    a
+                );
+            }
         }
     }
 
@@ -1578,6 +1626,27 @@ mod tests {
                 "t=%65yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
                 Kind::Jwt,
                 "%65yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
+            ),
+        ] {
+            assert_eq!(markup(text), [(kind, value)], "{text}");
+        }
+        // What the raw text holds whole stays whole: a `+` inside a token
+        // or a local part is not a form-encoded space there.
+        for (text, kind, value) in [
+            (
+                "Authorization: Bearer 9h1JJBtBW7+1KymGhukFQ3PK5vMPtAtc x",
+                Kind::BearerToken,
+                "Bearer 9h1JJBtBW7+1KymGhukFQ3PK5vMPtAtc",
+            ),
+            (
+                "mail john1990+2024@gmail.com now",
+                Kind::Email,
+                "john1990+2024@gmail.com",
+            ),
+            (
+                "to=first%2Clast@example.com",
+                Kind::Email,
+                "first%2Clast@example.com",
             ),
         ] {
             assert_eq!(markup(text), [(kind, value)], "{text}");
