@@ -1182,7 +1182,7 @@ fn scan_string(
     if !escaped {
         // A short string is scanned at once: the scan's first pass is what
         // `may_match` would do.
-        if content.len() >= 64 && !crate::scan::may_match(red.scanner(), content) {
+        if content.len() >= 64 && !red.scanner().may_match(content) {
             return Act::Verbatim;
         }
         crate::scan::for_each(red.scanner(), content, |f| {
@@ -1214,7 +1214,7 @@ fn scan_string(
     }
     unescape(content, scratch);
     let text = scratch.as_str();
-    if !crate::scan::may_match(red.scanner(), text.as_bytes()) {
+    if !red.scanner().may_match(text.as_bytes()) {
         return Act::Verbatim;
     }
     crate::scan::for_each(red.scanner(), text.as_bytes(), |f| {

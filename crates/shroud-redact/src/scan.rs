@@ -1,4 +1,4 @@
-//! Calls into the scanner, with a guard for inputs it cannot take.
+//! How shroud-redact calls the scanner: every body and header read decoded.
 
 use shroud_core::{Finding, Scanner};
 
@@ -10,14 +10,6 @@ use shroud_core::{Finding, Scanner};
 #[inline]
 pub(crate) fn for_each(scanner: &Scanner, hay: &[u8], f: impl FnMut(Finding)) {
     scanner.for_each_decoded(hay, f);
-}
-
-/// Whether the scanner could find anything in `hay` ([`Scanner::may_match`],
-/// which counts encodings): short strings without any trigger skip the
-/// scanner's per-call setup.
-#[inline]
-pub(crate) fn may_match(scanner: &Scanner, hay: &[u8]) -> bool {
-    scanner.may_match(hay)
 }
 
 /// Every finding in `hay`, in order.
@@ -59,10 +51,10 @@ mod tests {
             "jane@example.com",
             "::1",
         ] {
-            assert!(may_match(&Scanner::new(), s.as_bytes()), "{s}");
+            assert!(Scanner::new().may_match(s.as_bytes()), "{s}");
         }
-        assert!(!may_match(&Scanner::new(), b"likes hiking and reading"));
-        assert!(!may_match(&Scanner::new(), b"Springfield"));
+        assert!(!Scanner::new().may_match(b"likes hiking and reading"));
+        assert!(!Scanner::new().may_match(b"Springfield"));
     }
 
     proptest! {
@@ -70,7 +62,7 @@ mod tests {
         fn prefilter_never_hides_a_finding(
             hay in "[a-zA-Z0-9 @:._\\-+/=()]{0,60}|(eyJ|AKIA|ASIA|AIza|ghp_|xoxb-|sk_live_|bearer |basic |Bearer |-----BEGIN )[a-zA-Z0-9 ._=-]{0,60}"
         ) {
-            if !may_match(&Scanner::new(), hay.as_bytes()) {
+            if !Scanner::new().may_match(hay.as_bytes()) {
                 prop_assert!(Scanner::new().scan(hay.as_bytes()).is_empty(), "{}", hay);
             }
         }

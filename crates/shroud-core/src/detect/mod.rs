@@ -575,15 +575,16 @@ impl Scanner {
                 })
             })
         };
-        if hay.len() <= ON_STACK {
-            let (mut text, mut map) = ([0u8; ON_STACK], [0u32; ON_STACK + 1]);
-            let n = encoded::decode(hay, first, &mut text, &mut map);
-            decoded(&text[..n], &map[..=n]);
+        let (mut text_on_stack, mut map_on_stack, mut text_on_heap, mut map_on_heap);
+        let (text, map): (&mut [u8], &mut [u32]) = if hay.len() <= ON_STACK {
+            (text_on_stack, map_on_stack) = ([0u8; ON_STACK], [0u32; ON_STACK + 1]);
+            (&mut text_on_stack, &mut map_on_stack)
         } else {
-            let (mut text, mut map) = (vec![0u8; hay.len()], vec![0u32; hay.len() + 1]);
-            let n = encoded::decode(hay, first, &mut text, &mut map);
-            decoded(&text[..n], &map[..=n]);
-        }
+            (text_on_heap, map_on_heap) = (vec![0u8; hay.len()], vec![0u32; hay.len() + 1]);
+            (&mut text_on_heap, &mut map_on_heap)
+        };
+        let n = encoded::decode(hay, first, text, map);
+        decoded(&text[..n], &map[..=n]);
         self.for_each(hay, |x| all.push(x));
         for x in resolve_overlaps(all) {
             f(x);
@@ -1498,7 +1499,7 @@ mod tests {
         assert_eq!(s.scan(hay.as_bytes()).len(), 1);
     }
 
-    fn markup(s: &str) -> Vec<(Kind, &str)> {
+    fn decoded(s: &str) -> Vec<(Kind, &str)> {
         let mut out = Vec::new();
         Scanner::new().for_each_decoded(s.as_bytes(), |f| out.push((f.kind, &s[f.range])));
         out
@@ -1535,12 +1536,12 @@ mod tests {
                 "jane@example.co&#x2e;uk",
             ),
         ] {
-            assert_eq!(markup(text), [(kind, value)], "{text}");
+            assert_eq!(decoded(text), [(kind, value)], "{text}");
         }
         // What is not a reference to an ASCII character stays as it is.
-        assert!(markup("AT&T &amp; co &#233;t&eacute;").is_empty());
+        assert!(decoded("AT&T &amp; co &#233;t&eacute;").is_empty());
         let long = format!("{} jane&#64;example.com", "AT&amp;T ".repeat(20));
-        assert_eq!(markup(&long), [(Kind::Email, "jane&#64;example.com")]);
+        assert_eq!(decoded(&long), [(Kind::Email, "jane&#64;example.com")]);
     }
 
     proptest::proptest! {
@@ -1565,7 +1566,7 @@ mod tests {
                 }
             }
             let text = format!("<p>{enc}</p>");
-            proptest::prop_assert_eq!(markup(&text), [(Kind::Email, enc.as_str())]);
+            proptest::prop_assert_eq!(decoded(&text), [(Kind::Email, enc.as_str())]);
             let s = Scanner::new();
             let mut a = Vec::new();
             s.for_each_decoded(plain.as_bytes(), |f| a.push(f));
@@ -1628,7 +1629,7 @@ mod tests {
                 "%65yJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJl",
             ),
         ] {
-            assert_eq!(markup(text), [(kind, value)], "{text}");
+            assert_eq!(decoded(text), [(kind, value)], "{text}");
         }
         // What the raw text holds whole stays whole: a `+` inside a token
         // or a local part is not a form-encoded space there.
@@ -1649,7 +1650,7 @@ mod tests {
                 "first%2Clast@example.com",
             ),
         ] {
-            assert_eq!(markup(text), [(kind, value)], "{text}");
+            assert_eq!(decoded(text), [(kind, value)], "{text}");
         }
         // Text whose `%` and `+` decode to nothing a detector reads.
         for text in [
@@ -1657,7 +1658,7 @@ mod tests {
             "at 2026-11-24T10:00:00+01:00",
             "v1.2.3+build.7 and %C3%A9t%C3%A9",
         ] {
-            assert!(markup(text).is_empty(), "{text}");
+            assert!(decoded(text).is_empty(), "{text}");
         }
     }
 
@@ -1686,7 +1687,7 @@ mod tests {
                 }
             }
             let text = format!("/x?a=1&v={enc}&b=2");
-            proptest::prop_assert_eq!(markup(&text), [(kind, enc.as_str())]);
+            proptest::prop_assert_eq!(decoded(&text), [(kind, enc.as_str())]);
         }
     }
 
